@@ -1,0 +1,178 @@
+# Mica: build, run, debug, grade and test. `make help` lists the targets.
+
+CPUS ?= 2
+MEM ?= 128M
+LAB ?= $(shell cat labs/CURRENT 2>/dev/null || echo boot)
+BUILD := build
+
+# ---- tools ----
+# The cross toolchain: the first of the usual prefixes that has a gcc.
+ifndef TOOLPREFIX
+TOOLPREFIX := $(shell for p in riscv64-unknown-elf- riscv64-elf- riscv64-linux-gnu- riscv64-none-elf-; do \
+	if command -v $${p}gcc >/dev/null 2>&1; then echo $$p; break; fi; done)
+endif
+CC := $(TOOLPREFIX)gcc
+LD := $(TOOLPREFIX)ld
+OBJCOPY := $(TOOLPREFIX)objcopy
+NM := $(TOOLPREFIX)nm
+QEMU ?= qemu-system-riscv64
+QEMU_MIN := 7.0
+
+# OpenSBI: the distribution's fw_jump.bin if there is one, else QEMU's own.
+OPENSBI ?= $(firstword $(wildcard \
+	/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin \
+	/usr/share/opensbi/lp64/generic/firmware/fw_jump.bin \
+	/usr/share/opensbi/generic/firmware/fw_jump.bin))
+BIOS := $(if $(OPENSBI),$(OPENSBI),default)
+
+ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+CFLAGS := $(ARCH) -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common \
+	-fno-builtin -fno-stack-protector -fno-pie -fno-omit-frame-pointer -Iinclude -MMD -MP
+KCFLAGS := $(CFLAGS) -Ikernel
+UCFLAGS := $(CFLAGS) -Iuser/lib
+LDFLAGS := -nostdlib -z max-page-size=4096 --no-warn-rwx-segments
+LIBGCC := $(shell $(CC) $(ARCH) -print-libgcc-file-name 2>/dev/null)
+
+# ---- the kernel ----
+KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
+KOBJS := $(patsubst kernel/%,$(BUILD)/kernel/%.o,$(KSRCS))
+
+# ---- user programs: one per .c in user/ and user/tests/, plus the library ----
+ULIB_SRCS := $(wildcard user/lib/*.c) $(wildcard user/lib/*.S)
+ULIB_OBJS := $(patsubst user/lib/%,$(BUILD)/user/lib/%.o,$(ULIB_SRCS)) \
+	$(BUILD)/user/lib/fmt.c.o $(BUILD)/user/lib/string.c.o
+UPROGS := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
+	$(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.c))
+
+QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
+	-kernel $(BUILD)/kernel.elf $(QEMUEXTRA)
+
+.PHONY: all qemu qemu-gdb grade test bench clean check-tools check-qemu print-qemu help handin
+all: check-tools $(BUILD)/kernel.elf
+
+help:
+	@echo "make            build the kernel and the user programs"
+	@echo "make qemu       boot Mica in QEMU (CPUS=$(CPUS); CPUS=n to change; quit: Ctrl-A x)"
+	@echo "make qemu-gdb   boot and wait for gdb-multiarch on a free port"
+	@echo "make grade      grade lab LAB=$(LAB) (make grade LAB=vm ...)"
+	@echo "make test       every test: host tests, QEMU tests, all labs' grades"
+	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
+	@echo "make clean      remove build/"
+
+check-tools:
+	@if [ -z "$(TOOLPREFIX)" ] || ! command -v $(CC) >/dev/null 2>&1; then \
+	  echo "*** No RISC-V cross compiler found (tried riscv64-unknown-elf-, riscv64-elf-, riscv64-linux-gnu-)."; \
+	  echo "*** Install one, or name it with TOOLPREFIX=...:"; \
+	  echo "***   Debian/Ubuntu: sudo apt-get install gcc-riscv64-unknown-elf"; \
+	  echo "***   Fedora:        sudo dnf install gcc-riscv64-linux-gnu"; \
+	  echo "***   Arch:          sudo pacman -S riscv64-elf-gcc"; \
+	  echo "***   macOS:         brew tap riscv-software-src/riscv && brew install riscv-tools"; \
+	  exit 1; fi
+
+check-qemu:
+	@if ! command -v $(QEMU) >/dev/null 2>&1; then \
+	  echo "*** $(QEMU) not found. Install QEMU $(QEMU_MIN) or newer:"; \
+	  echo "***   Debian/Ubuntu: sudo apt-get install qemu-system-misc opensbi"; \
+	  echo "***   Fedora:        sudo dnf install qemu-system-riscv"; \
+	  echo "***   Arch:          sudo pacman -S qemu-system-riscv"; \
+	  echo "***   macOS:         brew install qemu"; \
+	  exit 1; fi
+	@v=$$($(QEMU) --version | sed -n 's/.*version \([0-9]*\.[0-9]*\).*/\1/p'); \
+	if [ "$$(printf '%s\n%s\n' "$(QEMU_MIN)" "$$v" | sort -V | head -n1)" != "$(QEMU_MIN)" ]; then \
+	  echo "*** QEMU $$v is too old: Mica needs $(QEMU_MIN) or newer."; exit 1; fi
+
+$(BUILD)/kernel/%.c.o: kernel/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.S.o: kernel/%.S
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/user/lib/%.c.o: user/lib/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
+# The user library shares the formatter and string functions with the kernel.
+$(BUILD)/user/lib/fmt.c.o $(BUILD)/user/lib/string.c.o: $(BUILD)/user/lib/%.c.o: kernel/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/user/lib/%.S.o: user/lib/%.S
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.o: user/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.o: user/tests/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/user/%: $(BUILD)/user/%.o $(ULIB_OBJS) user/lib/user.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
+
+# The boot archive: every user program, linked into the kernel image.
+$(BUILD)/bootfs.S: $(UPROGS) kernel/mkbootfs.sh
+	@sh kernel/mkbootfs.sh $(UPROGS) > $@
+
+$(BUILD)/bootfs.o: $(BUILD)/bootfs.S
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+# Two links: the first without a symbol table, then its function symbols
+# become the table built into the second. The table sits after all code,
+# so code addresses must be equal in both links; the check makes sure.
+$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/bootfs.o kernel/kernel.ld kernel/mksyms.sh
+	@echo "  LD      $@"
+	@printf '\t.section .ksyms, "a"\n\t.balign 8\n\t.globl ksyms_table, ksyms_count\nksyms_table:\nksyms_count: .quad 0\n' > $(BUILD)/ksyms0.S
+	@$(CC) $(KCFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $(BUILD)/kernel.tmp $(KOBJS) $(BUILD)/bootfs.o $(BUILD)/ksyms0.o $(LIBGCC)
+	@$(NM) -n $(BUILD)/kernel.tmp | sh kernel/mksyms.sh > $(BUILD)/ksyms.S
+	@$(CC) $(KCFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS) $(BUILD)/bootfs.o $(BUILD)/ksyms.o $(LIBGCC)
+	@$(NM) -n $(BUILD)/kernel.tmp | grep -i ' t ' > $(BUILD)/syms1.txt; \
+	 $(NM) -n $@ | grep -i ' t ' > $(BUILD)/syms2.txt; \
+	 cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || { echo "kernel: code moved between links"; rm -f $@; exit 1; }
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- running ----
+qemu: all check-qemu
+	$(QEMU) $(QEMUOPTS)
+
+# A free TCP port for the GDB stub, and a .gdbinit that attaches to it.
+GDBPORT = $(shell python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+qemu-gdb: all check-qemu
+	@port=$(GDBPORT); \
+	printf 'set confirm off\nset architecture riscv:rv64\nfile $(BUILD)/kernel.elf\ntarget remote 127.0.0.1:%s\n' $$port > .gdbinit; \
+	echo "*** GDB stub on port $$port. In another terminal in this directory run: gdb-multiarch"; \
+	echo "*** (if gdb refuses .gdbinit: add 'add-auto-load-safe-path $(CURDIR)/.gdbinit' to ~/.gdbinit)"; \
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp:127.0.0.1:$$port
+
+# The exact command the graders run (they copy build/ files first).
+print-qemu:
+	@echo $(QEMU) $(QEMUOPTS)
+
+# ---- grading and tests ----
+grade: all
+	@python3 grade/grade-$(LAB).py $(GRADEFLAGS)
+
+test: all
+	@python3 grade/runtests.py
+
+bench: all check-qemu
+	@python3 grade/bench.py
+
+clean:
+	rm -rf $(BUILD) grade-out bench.json .gdbinit

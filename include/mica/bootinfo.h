@@ -1,0 +1,51 @@
+/*
+ * What the kernel tells the first user task (the root task) at start:
+ * a0 holds the address of a read-only page laid out as struct bootinfo.
+ * The root task owns the RAM [mem_base, mem_base + mem_size), mapped for it
+ * at window_va, and the device pages listed in devs; it may map those pages
+ * into the tasks it creates. bootfs is the archive of user programs linked
+ * into the kernel image.
+ */
+#ifndef MICA_BOOTINFO_H
+#define MICA_BOOTINFO_H
+
+#include <stdint.h>
+
+#define BOOTINFO_MAGIC  0x4d4943414254ULL   /* "MICABT" */
+#define BOOTINFO_VA     0x3f000000UL        /* where the page is mapped */
+#define BOOTFS_VA       0x3e000000UL        /* where the archive is mapped */
+#define WINDOW_VA       0x2000000000UL      /* where the root's RAM is mapped */
+#define USTACK_TOP_USER 0x80000000UL        /* top of a program's first stack */
+
+#define BOOTFS_NAME_MAX 24
+struct bootfs_entry {
+	char name[BOOTFS_NAME_MAX];
+	uint64_t offset;          /* from the start of the archive */
+	uint64_t size;
+};
+
+struct bootfs {               /* the archive starts with this header */
+	uint64_t count;
+	struct bootfs_entry entry[];
+};
+
+struct bootinfo_dev {
+	char name[16];            /* "uart", "virtio" */
+	uint64_t pa, size;
+	uint32_t irq, count;      /* first IRQ and how many devices */
+};
+
+#define BOOTINFO_MAX_DEVS 4
+struct bootinfo {
+	uint64_t magic;
+	uint64_t ncpus;           /* harts running Mica */
+	uint64_t timebase;        /* ticks of the time CSR per second */
+	uint64_t mem_base, mem_size;
+	uint64_t window_va;
+	uint64_t bootfs_va, bootfs_size;
+	uint64_t ndevs;
+	struct bootinfo_dev devs[BOOTINFO_MAX_DEVS];
+	char bootargs[256];       /* the kernel command line */
+};
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * Error numbers shared by the kernel, the servers and the user library.
+ * A system call or a server request returns 0 or a positive value on
+ * success and the negative of one of these on failure (-EINVAL, ...).
+ * The numbers follow the traditional Unix values where one exists.
+ */
+#ifndef MICA_ERRNO_H
+#define MICA_ERRNO_H
+
+#define EPERM       1   /* operation not permitted: the caller lacks a right */
+#define ENOENT      2   /* no such file or name */
+#define ESRCH       3   /* no such task or thread (bad or stale ID) */
+#define EIO         5   /* device error */
+#define E2BIG       7   /* argument list or message too long */
+#define ENOEXEC     8   /* not a valid executable */
+#define EBADF       9   /* bad file descriptor */
+#define EAGAIN     11   /* nothing to do now: try again (poll found nothing) */
+#define ENOMEM     12   /* out of memory or over a quota */
+#define EACCES     13   /* permission denied */
+#define EFAULT     14   /* bad address: not mapped, or without the needed permission */
+#define EBUSY      16   /* resource already in use */
+#define EEXIST     17   /* already exists */
+#define ENODEV     19   /* no such device */
+#define EINVAL     22   /* invalid argument */
+#define ENOSPC     28   /* no space left */
+#define ERANGE     34   /* value out of range */
+#define ENOSYS     38   /* no such system call or request (or not written yet) */
+#define EMSGSIZE   90   /* message larger than the receiver's buffer or the bulk limit */
+#define ETIMEDOUT 110   /* a blocking operation's timeout expired */
+#define EDEAD     130   /* the peer task died before the operation completed */
+
+#endif

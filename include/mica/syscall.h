@@ -1,0 +1,97 @@
+/*
+ * Mica's system call interface, shared by the kernel and the user library.
+ * docs/syscalls.md describes every call on one page.
+ *
+ * Calling convention (ecall from U-mode): a7 holds the call number, a0..a6
+ * the arguments; the result comes back in a0 (>= 0 success, -E... error).
+ * SYS_IPC uses more registers; see "IPC registers" below.
+ */
+#ifndef MICA_SYSCALL_H
+#define MICA_SYSCALL_H
+
+enum {
+	SYS_DEBUG_WRITE = 0,  /* (buf, len): print on the kernel console */
+	SYS_EXIT,             /* (code): end the calling task */
+	SYS_YIELD,            /* (): give up the rest of the time slice */
+	SYS_SLEEP,            /* (ms): block for at least ms milliseconds */
+	SYS_SELF,             /* (): the caller's thread ID */
+	SYS_IPC,              /* see below */
+	SYS_NOTIFY,           /* (task, bits): OR bits into task's notification word */
+	SYS_TASK_CREATE,      /* (): new empty task, child of the caller */
+	SYS_TASK_GRANT,       /* (task, kind, value): give a child a right the caller holds */
+	SYS_TASK_KILL,        /* (task): destroy a child task (or the caller's own task) */
+	SYS_TASK_WAIT,        /* (task or 0, &status): reap a dead child, -EAGAIN if none */
+	SYS_THREAD_CREATE,    /* (task, pc, sp, arg, prio, hart): start a thread */
+	SYS_THREAD_EXIT,      /* (): end the calling thread */
+	SYS_MAP,              /* (task, va, pa, perm): map a page the caller owns */
+	SYS_UNMAP,            /* (task, va): remove a mapping */
+	SYS_IRQ_REGISTER,     /* (irq, bit): deliver irq as notification bit */
+	SYS_IRQ_ACK,          /* (irq): the device is serviced; re-enable irq */
+	SYS_TIME,             /* (): nanoseconds since boot */
+	SYS_KTEST,            /* (what): kernel self-tests for the graders */
+	SYS_NCALLS
+};
+
+/* IDs. A thread ID is task ID * TASK_MAX_THREADS + thread index, so a
+ * receiver learns both the sending thread and its task from one word.
+ * ID 0 is never a task or thread: as a sender it means "the kernel"
+ * (notifications and page faults). */
+#define TASK_MAX_THREADS   8
+#define TID_TASK(tid)      ((tid) / TASK_MAX_THREADS)
+
+/* SYS_IPC registers.
+ *   in:  a0 = operation (IPC_* below, optionally | IPC_BULK_*)
+ *        a1 = destination task (SEND, CALL) or client thread (REPLY)
+ *        a2 = label, a3..a6 = four data words (the message)
+ *        t0 = receive filter: IPC_ANY or a task ID
+ *        t1 = timeout in milliseconds (0 = poll, IPC_FOREVER = none)
+ *        t2, t3 = bulk data to send: pointer, length (<= IPC_BULK_MAX)
+ *        t4, t5 = bulk receive buffer: pointer, capacity
+ *   out: a0 = bulk bytes received (>= 0) or -E...
+ *        a1 = sender thread ID (0: from the kernel), a2..a6 = message
+ */
+enum {
+	IPC_SEND       = 1,   /* deliver, wait until received */
+	IPC_RECV       = 2,   /* wait for a message or notification */
+	IPC_CALL       = 3,   /* SEND then wait for the reply, atomically */
+	IPC_REPLY      = 4,   /* answer a thread blocked in CALL on us; never blocks */
+	IPC_REPLY_RECV = 6,   /* REPLY then RECV: a server's loop */
+	IPC_OPMASK     = 7,
+	IPC_BULK_SEND  = 8,   /* t2/t3 carry bulk data to send */
+	IPC_BULK_RECV  = 16,  /* t4/t5 name a buffer for bulk data */
+};
+
+#define IPC_ANY          0
+#define IPC_FOREVER      (~0UL)
+#define IPC_BULK_MAX     8192
+#define IPC_MSG_WORDS    4
+
+/* Labels the kernel itself sends. Servers choose their own labels >= 0x100. */
+#define LABEL_NOTIFY     1   /* w0 = the notification bits, now cleared */
+#define LABEL_PAGE_FAULT 2   /* w0 = address, w1 = FAULT_*, w2 = pc */
+#define FAULT_READ  1
+#define FAULT_WRITE 2
+#define FAULT_EXEC  4
+
+/* Notification bits the kernel sets. */
+#define NOTIFY_CHILD_EXIT (1UL << 63)   /* a child task died: reap with TASK_WAIT */
+
+/* SYS_TASK_GRANT kinds. */
+enum {
+	GRANT_SEND = 1,   /* value: a task ID the child may send to */
+	GRANT_IRQ  = 2,   /* value: an interrupt number the child may register */
+	GRANT_PAGER = 3,  /* value: a task ID to be the child's pager */
+};
+
+/* SYS_MAP permission bits. */
+#define MAP_R 1
+#define MAP_W 2
+#define MAP_X 4
+
+/* SYS_KTEST selectors: kernel checks the graders trigger from user space. */
+enum {
+	KTEST_PTDUMP = 1,     /* print the caller's page table */
+	KTEST_STATS  = 2,     /* print kernel object counts */
+};
+
+#endif

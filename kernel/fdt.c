@@ -1,0 +1,104 @@
+/*
+ * Reading the flattened device tree (Devicetree spec v0.4, chapter 5) that
+ * OpenSBI passes in a1: how much RAM there is and where, which harts exist,
+ * the timer frequency and the kernel command line (/chosen/bootargs, which
+ * QEMU fills from -append). Nothing about the machine is hard-coded that
+ * the tree can tell us.
+ */
+#include "kernel.h"
+
+#define FDT_MAGIC      0xd00dfeed
+#define FDT_BEGIN_NODE 1
+#define FDT_END_NODE   2
+#define FDT_PROP       3
+#define FDT_NOP        4
+#define FDT_END        9
+
+struct fdt_header {
+	uint32_t magic, totalsize, off_dt_struct, off_dt_strings;
+	uint32_t off_mem_rsvmap, version, last_comp_version;
+	uint32_t boot_cpuid_phys, size_dt_strings, size_dt_struct;
+};
+
+static uint32_t be32(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static uint64_t be64(const void *p)
+{
+	return (uint64_t)be32(p) << 32 | be32((const uint8_t *)p + 4);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* One property of the node at `path` (depth 1 name, depth 2 name). */
+static void fdt_prop(struct fdt_info *info, const char *n1, const char *n2, int depth,
+                     const char *name, const uint8_t *val, uint32_t len)
+{
+	if (depth == 1 && starts_with(n1, "memory") && !strncmp(name, "reg", 4) && len >= 16) {
+		if (info->mem_size == 0) {   /* the first bank; QEMU virt has one */
+			info->mem_base = be64(val);
+			info->mem_size = be64(val + 8);
+		}
+	} else if (depth == 1 && !strncmp(n1, "chosen", 7) && !strncmp(name, "bootargs", 9)) {
+		info->bootargs = (const char *)val;
+	} else if (depth == 1 && !strncmp(n1, "cpus", 5) &&
+	           !strncmp(name, "timebase-frequency", 19) && len >= 4) {
+		info->timebase = be32(val);
+	} else if (depth == 2 && !strncmp(n1, "cpus", 5) && starts_with(n2, "cpu@") &&
+	           !strncmp(name, "reg", 4) && len >= 4 && info->nharts < NCPU) {
+		info->harts[info->nharts++] = be32(val);
+	}
+}
+
+/* Fill info from the tree at dtb. Returns 0, or -EINVAL for a tree that
+ * is not one (bad magic) or is malformed. */
+int fdt_parse(const void *dtb, struct fdt_info *info)
+{
+	const struct fdt_header *h = dtb;
+	if (be32(&h->magic) != FDT_MAGIC)
+		return -EINVAL;
+	const uint8_t *p = (const uint8_t *)dtb + be32(&h->off_dt_struct);
+	const uint8_t *end = p + be32(&h->size_dt_struct);
+	const char *strings = (const char *)dtb + be32(&h->off_dt_strings);
+	const char *names[3] = { "", "", "" };
+	int depth = -1;
+
+	memset(info, 0, sizeof(*info));
+	while (p < end) {
+		uint32_t token = be32(p);
+		p += 4;
+		switch (token) {
+		case FDT_BEGIN_NODE: {
+			const char *name = (const char *)p;
+			depth++;
+			if (depth < 3)
+				names[depth] = name;
+			p += (strlen(name) + 4) & ~3UL;   /* name, NUL, padding */
+			break;
+		}
+		case FDT_END_NODE:
+			depth--;
+			break;
+		case FDT_PROP: {
+			uint32_t len = be32(p), nameoff = be32(p + 4);
+			const uint8_t *val = p + 8;
+			fdt_prop(info, names[1], names[2], depth, strings + nameoff, val, len);
+			p = val + ((len + 3) & ~3UL);
+			break;
+		}
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return info->mem_size && info->nharts ? 0 : -EINVAL;
+		default:
+			return -EINVAL;
+		}
+	}
+	return -EINVAL;
+}

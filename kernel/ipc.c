@@ -1,0 +1,308 @@
+/*
+ * Inter-process communication: synchronous rendezvous between threads of
+ * different tasks, addressed to tasks (any thread of the destination that
+ * waits in RECV takes the message), plus asynchronous notification bits.
+ * docs/ipc.md has the sequence diagrams.
+ *
+ * A message is a label and IPC_MSG_WORDS words carried in registers a2..a6:
+ * while a sender waits, its message simply stays in its saved registers,
+ * and delivery copies five words from one struct thread to another. Bulk
+ * data (up to IPC_BULK_MAX bytes) is copied directly from the sender's
+ * pages to the receiver's buffer after both are validated (vm.c).
+ *
+ * The receiver learns the sender's thread ID from the kernel (a1), never
+ * from the message. A CALL leaves the caller in T_REPLY with ipc_peer =
+ * the server task: that is the one-shot right to reply, usable by any
+ * thread of that task.
+ */
+#include "kernel.h"
+
+static uint64_t task_bit(struct task *t)
+{
+	return 1UL << task_slot(t);
+}
+
+/* Does receiver r (in T_RECV or running RECV) take messages from task s? */
+static bool accepts(struct thread *r, struct task *s)
+{
+	uint64_t filter = r->regs[R_T0];
+	return filter == IPC_ANY || filter == s->id;
+}
+
+/* LAB ipc BEGIN */
+/* Copy the message of sender s into receiver r's registers: a0 = bulk
+ * bytes, a1 = sender, a2..a6 = label and words. A thread blocked on a page
+ * fault sends the fault message the kernel made for it. Returns 0, or
+ * -EMSGSIZE / -EFAULT if the bulk data cannot be delivered (then nothing
+ * is delivered). */
+static int deliver(struct thread *s, struct thread *r)
+{
+	uint64_t rop = r->regs[R_A0];
+	int64_t n = 0;
+	if (s->faulting) {
+		r->regs[R_A2] = LABEL_PAGE_FAULT;
+		r->regs[R_A3] = s->fault[0];
+		r->regs[R_A4] = s->fault[1];
+		r->regs[R_A5] = s->fault[2];
+		r->regs[R_A6] = 0;
+	} else {
+		if (s->regs[R_A0] & IPC_BULK_SEND)
+			n = (int64_t)s->regs[R_T3];
+		if (n > 0) {
+			if (!(rop & IPC_BULK_RECV) || (uint64_t)n > r->regs[R_T5])
+				return -EMSGSIZE;
+			if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
+				return -EFAULT;
+		}
+		for (int i = R_A2; i <= R_A6; i++)
+			r->regs[i] = s->regs[i];
+	}
+	r->regs[R_A1] = s->id;
+	r->regs[R_A0] = n;
+	return 0;
+}
+
+/* Hand the pending notification bits of r's task to r. */
+static void deliver_notify(struct thread *r)
+{
+	r->regs[R_A0] = 0;
+	r->regs[R_A1] = 0;
+	r->regs[R_A2] = LABEL_NOTIFY;
+	r->regs[R_A3] = r->task->notify_bits;
+	r->task->notify_bits = 0;
+}
+
+/* Sender s's message was taken: a SEND is done, a CALL (or a fault) now
+ * waits for the reply from the receiver's task. */
+static void sender_done(struct thread *s, struct task *receiver)
+{
+	tq_remove(s);
+	if (s->faulting || (s->regs[R_A0] & IPC_OPMASK) == IPC_CALL) {
+		s->state = T_REPLY;
+		s->ipc_peer = receiver->id;
+	} else {
+		s->deadline = 0;
+		s->regs[R_A0] = 0;
+		sched_ready(s);
+	}
+}
+
+/* The send half of SEND and CALL, by thread t (also used for page faults,
+ * with dest = the pager). Returns 0 when t is done or blocked, or the
+ * error for t. */
+static int ipc_send(struct thread *t, struct task *dest, uint64_t timeout)
+{
+	for (struct thread *r = dest->recvq.head; r; r = r->next) {
+		if (!accepts(r, t->task))
+			continue;
+		int err = deliver(t, r);
+		if (err)
+			return err;
+		tq_remove(r);
+		r->deadline = 0;
+		bool call = t->faulting || (t->regs[R_A0] & IPC_OPMASK) == IPC_CALL;
+		if (call) {
+			sched_block(t, T_REPLY, timeout);
+			t->ipc_peer = dest->id;
+			sched_wake_local(r);     /* we wait: let the server run here */
+		} else {
+			t->regs[R_A0] = 0;
+			sched_ready(r);
+		}
+		return 0;
+	}
+	if (timeout == 0)
+		return -ETIMEDOUT;
+	sched_block(t, T_SEND, timeout);
+	t->ipc_peer = dest->id;
+	tq_push(&dest->sendq, t);
+	return 0;
+}
+
+/* RECV by thread t: a pending notification (when receiving from anyone),
+ * else the first queued sender it accepts, else block. */
+static int ipc_recv(struct thread *t, uint64_t timeout)
+{
+	struct task *me = t->task;
+	uint64_t filter = t->regs[R_T0];
+	if (filter != IPC_ANY && !task_lookup(filter))
+		return -ESRCH;
+	if (filter == IPC_ANY && me->notify_bits) {
+		deliver_notify(t);
+		return 0;
+	}
+	for (struct thread *s = me->sendq.head, *next; s; s = next) {
+		next = s->next;
+		if (filter != IPC_ANY && s->task->id != filter)
+			continue;
+		int err = deliver(s, t);
+		if (err) {               /* the sender's bulk data was bad: fail it */
+			sched_unblock(s, err);
+			continue;
+		}
+		sender_done(s, me);
+		return 0;
+	}
+	if (timeout == 0)
+		return -ETIMEDOUT;
+	sched_block(t, T_RECV, timeout);
+	tq_push(&me->recvq, t);
+	return 0;
+}
+
+/* REPLY by thread t to the thread named in a1, which must be waiting for
+ * a reply from t's task. A reply to a page fault resumes the faulting
+ * thread, or kills its task if the label is negative (the pager refused). */
+static int ipc_reply(struct thread *t)
+{
+	struct thread *c = thread_lookup(t->regs[R_A1]);
+	if (!c || c->state != T_REPLY || c->ipc_peer != t->task->id)
+		return -ESRCH;
+	if (c->faulting) {
+		c->faulting = false;
+		if ((int64_t)t->regs[R_A2] < 0) {
+			kprintf("task %lu (%s): page fault at %p not resolved by its pager: killed\n",
+			        c->task->id, c->task->name, (void *)c->fault[0]);
+			task_destroy(c->task, -1);
+			return 0;
+		}
+		c->deadline = 0;
+		sched_wake_local(c);
+		return 0;
+	}
+	int err = deliver(t, c);
+	c->deadline = 0;
+	if (err)
+		c->regs[R_A0] = (uint64_t)(int64_t)err;
+	sched_wake_local(c);
+	return err;
+}
+/* LAB ipc ELSE
+static int ipc_send(struct thread *t, struct task *dest, uint64_t timeout)
+{
+	(void)t; (void)dest; (void)timeout; (void)accepts;
+	return -ENOSYS;
+}
+
+static int ipc_recv(struct thread *t, uint64_t timeout)
+{
+	(void)t; (void)timeout;
+	return -ENOSYS;
+}
+
+static int ipc_reply(struct thread *t)
+{
+	(void)t;
+	return -ENOSYS;
+}
+   LAB ipc END */
+
+/* SYS_IPC: decode the operation in a0 and run its halves. An error ends
+ * the operation with -E in a0. In REPLY_RECV a failed reply (the client
+ * died or gave up) does not stop the receive: the server loop goes on. */
+void sys_ipc(struct thread *t)
+{
+	uint64_t op = t->regs[R_A0], timeout = t->regs[R_T1];
+	int err = 0;
+	if ((op & IPC_BULK_SEND) && t->regs[R_T3] > IPC_BULK_MAX) {
+		err = -EMSGSIZE;
+	} else {
+		switch (op & IPC_OPMASK) {
+		case IPC_SEND:
+		case IPC_CALL: {
+			struct task *dest = task_lookup(t->regs[R_A1]);
+			if (!dest)
+				err = -ESRCH;
+			else if (!(t->task->send_rights & task_bit(dest)))
+				err = -EPERM;
+			else
+				err = ipc_send(t, dest, timeout);
+			break;
+		}
+		case IPC_RECV:
+			err = ipc_recv(t, timeout);
+			break;
+		case IPC_REPLY:
+			err = ipc_reply(t);
+			if (!err)
+				t->regs[R_A0] = 0;
+			break;
+		case IPC_REPLY_RECV:
+			ipc_reply(t);
+			err = ipc_recv(t, timeout);
+			break;
+		default:
+			err = -EINVAL;
+		}
+	}
+	if (err)
+		t->regs[R_A0] = (uint64_t)(int64_t)err;
+}
+
+/* OR bits into t's notification word; a thread of t waiting in RECV from
+ * anyone gets them at once. Never blocks. */
+int ipc_notify(struct task *t, uint64_t bits)
+{
+	t->notify_bits |= bits;
+	for (struct thread *r = t->recvq.head; r; r = r->next) {
+		if (r->regs[R_T0] == IPC_ANY) {
+			deliver_notify(r);
+			sched_unblock(r, 0);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Thread t faulted on addr: send the fault to its pager as if t had
+ * called it, and keep t blocked until the pager replies. */
+void ipc_page_fault(struct thread *t, uint64_t addr, int kind)
+{
+	struct task *pager = t->task->pager;
+	t->faulting = true;
+	t->fault[0] = addr;
+	t->fault[1] = (uint64_t)kind;
+	t->fault[2] = t->regs[R_PC];
+	if (pager->state != TASK_ALIVE || ipc_send(t, pager, IPC_FOREVER) < 0) {
+		kprintf("task %lu (%s): page fault at %p and no pager: killed\n",
+		        t->task->id, t->task->name, (void *)addr);
+		task_destroy(t->task, -1);
+	}
+}
+
+/* th's timeout expired while blocked. */
+void ipc_timeout(struct thread *th)
+{
+	if (th->faulting) {   /* only a reply ends a fault */
+		th->deadline = 0;
+		return;
+	}
+	sched_unblock(th, th->state == T_SLEEP ? 0 : -ETIMEDOUT);
+}
+
+/* Task t died: every thread blocked on it (sending to it, waiting for its
+ * reply, receiving only from it) fails with -EDEAD, and nobody keeps a
+ * right to its slot. A thread whose page fault t was serving dies too. */
+void ipc_task_died(struct task *t)
+{
+	for (int i = 0; i < NTASK; i++) {
+		struct task *o = &tasks[i];
+		o->send_rights &= ~task_bit(t);
+		if (o->pager == t)
+			o->pager = NULL;
+		if (o->state != TASK_ALIVE)
+			continue;
+		for (int j = 0; j < TASK_MAX_THREADS; j++) {
+			struct thread *th = &o->threads[j];
+			bool blocked_on_t = ((th->state == T_SEND || th->state == T_REPLY) &&
+			                     th->ipc_peer == t->id) ||
+			                    (th->state == T_RECV && th->regs[R_T0] == t->id);
+			if (!blocked_on_t)
+				continue;
+			if (th->faulting)
+				task_destroy(o, -1);
+			else
+				sched_unblock(th, -EDEAD);
+		}
+	}
+}

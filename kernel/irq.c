@@ -1,0 +1,105 @@
+/*
+ * Device interrupts go to user space. The PLIC (RISC-V PLIC spec 1.0.0)
+ * routes each source to the harts; the kernel claims it, turns it into a
+ * notification bit for the driver task that registered the source, and
+ * completes it only when the driver says it has serviced the device
+ * (SYS_IRQ_ACK). Until then the PLIC holds that source back, so a level-
+ * triggered device cannot storm the kernel.
+ */
+#include "kernel.h"
+
+#define PLIC_PRIORITY(irq)   (PLIC + 4 * (irq))
+#define PLIC_ENABLE(ctx)     (PLIC + 0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx)  (PLIC + 0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)      (PLIC + 0x200004 + 0x1000 * (ctx))
+
+/* QEMU virt gives each hart an M-mode and an S-mode context, in that order. */
+#define PLIC_SCTX(hartid)    (2 * (hartid) + 1)
+
+static struct {
+	struct task *owner;   /* the driver task, or NULL */
+	uint64_t bit;         /* notification bit it asked for */
+	int claimed_ctx;      /* context that claimed it, -1 if not in service */
+} irqs[NIRQ];
+
+static volatile uint32_t *reg(uint64_t pa)
+{
+	return PA2KVA(pa);
+}
+
+void plic_init(void)
+{
+	for (int i = 0; i < NIRQ; i++)
+		irqs[i].claimed_ctx = -1;
+}
+
+/* This hart's S-mode context takes every source of priority > 0. */
+void plic_inithart(void)
+{
+	*reg(PLIC_THRESHOLD(PLIC_SCTX(mycpu()->hartid))) = 0;
+}
+
+static void plic_enable(uint64_t irq, bool on)
+{
+	*reg(PLIC_PRIORITY(irq)) = on ? 1 : 0;
+	for (int i = 0; i < ncpu; i++) {
+		volatile uint32_t *en = reg(PLIC_ENABLE(PLIC_SCTX(cpus[i].hartid))) + irq / 32;
+		*en = on ? (*en | (1U << (irq % 32))) : (*en & ~(1U << (irq % 32)));
+	}
+}
+
+/* Claim pending interrupts and notify their drivers. */
+void irq_dispatch(void)
+{
+	int ctx = PLIC_SCTX(mycpu()->hartid);
+	uint32_t irq;
+	while ((irq = *reg(PLIC_CLAIM(ctx))) != 0) {
+		if (irq < NIRQ && irqs[irq].owner) {
+			irqs[irq].claimed_ctx = ctx;
+			ipc_notify(irqs[irq].owner, 1UL << irqs[irq].bit);
+		} else {
+			plic_enable(irq, false);   /* nobody wants it */
+			*reg(PLIC_CLAIM(ctx)) = irq;
+		}
+	}
+}
+
+/* Deliver interrupt irq to task t as notification bit `bit`.
+ * Needs the right to irq (GRANT_IRQ); one driver per source. */
+int irq_register(struct task *t, uint64_t irq, uint64_t bit)
+{
+	if (irq == 0 || irq >= NIRQ || bit >= 64)
+		return -EINVAL;
+	if (!(t->irq_rights & (1UL << irq)))
+		return -EPERM;
+	if (irqs[irq].owner && irqs[irq].owner != t)
+		return -EBUSY;
+	irqs[irq].owner = t;
+	irqs[irq].bit = bit;
+	plic_enable(irq, true);
+	return 0;
+}
+
+/* The driver serviced irq: let the PLIC deliver it again. */
+int irq_ack(struct task *t, uint64_t irq)
+{
+	if (irq >= NIRQ || irqs[irq].owner != t)
+		return -EINVAL;
+	if (irqs[irq].claimed_ctx >= 0) {
+		*reg(PLIC_CLAIM(irqs[irq].claimed_ctx)) = (uint32_t)irq;
+		irqs[irq].claimed_ctx = -1;
+	}
+	return 0;
+}
+
+/* t died: free its interrupts. */
+void irq_release(struct task *t)
+{
+	for (uint64_t i = 0; i < NIRQ; i++) {
+		if (irqs[i].owner != t)
+			continue;
+		irq_ack(t, i);
+		plic_enable(i, false);
+		irqs[i].owner = NULL;
+	}
+}

@@ -1,0 +1,237 @@
+/*
+ * Kernel-wide types and the functions each subsystem exports.
+ * One file per subsystem: printf.c, sbi.c, fdt.c, kalloc.c, vm.c, trap.c,
+ * syscall.c, task.c, sched.c, ipc.c, irq.c, main.c.
+ */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <mica/errno.h>
+#include <mica/syscall.h>
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+
+#define noreturn __attribute__((noreturn))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Register numbers in struct thread's regs[] (regs[0] holds the pc). */
+enum { R_PC = 0, R_RA = 1, R_SP = 2, R_TP = 4, R_T0 = 5, R_T1 = 6, R_T2 = 7,
+       R_A0 = 10, R_A1, R_A2, R_A3, R_A4, R_A5, R_A6, R_A7,
+       R_T3 = 28, R_T4 = 29, R_T5 = 30 };
+
+/* ---- spinlock.c-free locks: a test-and-set lock is all Mica needs ---- */
+struct spinlock { volatile uint32_t locked; int owner; };
+static inline void spin_lock(struct spinlock *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		while (l->locked)
+			;
+}
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- threads and tasks (task.c) ---- */
+enum thread_state {
+	T_FREE,          /* slot unused */
+	T_RUNNABLE,      /* on the run queue */
+	T_RUNNING,       /* on a hart (cpu->cur) */
+	T_SEND,          /* in SEND or CALL, queued on the destination's sendq */
+	T_RECV,          /* in RECV, queued on its own task's recvq */
+	T_REPLY,         /* in CALL, message delivered, waiting for the reply */
+	T_SLEEP,         /* in SLEEP */
+	T_DYING,         /* its task died while it ran on another hart */
+};
+
+struct tqueue { struct thread *head, *tail; };
+
+struct thread {
+	uint64_t regs[32];        /* saved user registers; must stay first (trap.S) */
+	struct cpu *cpu;          /* hart it last ran on; offset 256 (trap.S) */
+	struct task *task;
+	uint64_t id;              /* task->id * TASK_MAX_THREADS + index */
+	enum thread_state state;
+	int prio;
+	int hart;                 /* hart it must run on, or -1 for any */
+	int slice;                /* ticks left in the time slice */
+	struct thread *next, *prev;   /* links in the queue q */
+	struct tqueue *q;
+	uint64_t deadline;        /* time at which a blocking op times out; 0 = never */
+	uint64_t ipc_peer;        /* T_SEND: dest task; T_RECV: filter; T_REPLY: server task */
+	bool faulting;            /* blocked on a page fault sent to its pager */
+	uint64_t fault[3];        /* the fault message: address, FAULT_* kind, pc */
+};
+
+enum task_state { TASK_FREE, TASK_ALIVE, TASK_ZOMBIE };
+
+struct range { uint64_t base, size; };
+#define TASK_MAX_RANGES 4
+
+struct task {
+	uint64_t id;              /* slot + NTASK * generation; never 0 */
+	enum task_state state;
+	char name[16];
+	uint64_t *pagetable;      /* root of its Sv39 tree (kernel VA) */
+	uint64_t satp;            /* with the task's ASID */
+	struct thread threads[TASK_MAX_THREADS];
+	struct task *parent;
+	struct task *pager;       /* receives its page faults; NULL: faults kill */
+	uint64_t send_rights;     /* bit s: may send to the task in slot s */
+	uint64_t irq_rights;      /* bit i: may register interrupt i */
+	uint64_t notify_bits;     /* pending notifications */
+	struct tqueue sendq;      /* threads waiting to send to us */
+	struct tqueue recvq;      /* our threads waiting in RECV */
+	struct range owns[TASK_MAX_RANGES];  /* physical memory it may map */
+	int nchildren;
+	int kpages, kquota;       /* page-table pages used, and the limit */
+	int nrunning;             /* threads of ours on a hart right now */
+	int exit_code;
+};
+
+struct cpu {
+	struct thread *cur;       /* offset 0 */
+	uint64_t stack_top;       /* offset 8 (trap.S) */
+	uint64_t hartid;
+	uint64_t ticks;
+	uint64_t satp;            /* address space loaded now */
+	struct thread *next;      /* handed over by sched_wake_local, runs next */
+	bool started;
+	bool need_resched;
+};
+
+extern struct cpu cpus[NCPU];
+extern struct task tasks[NTASK];
+extern int ncpu;
+extern uint64_t timebase;     /* time CSR ticks per second */
+extern char bootargs[256];
+
+static inline struct cpu *mycpu(void)
+{
+	struct cpu *c;
+	asm volatile("mv %0, tp" : "=r"(c));
+	return c;
+}
+
+/* printf.c */
+void kprintf(const char *fmt, ...);
+void kvprintf(const char *fmt, va_list ap);
+noreturn void panic(const char *fmt, ...);
+void backtrace(uint64_t fp);
+const char *ksym_lookup(uint64_t addr, uint64_t *offset);
+void console_write(const char *s, size_t n);
+
+/* string.c */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strncmp(const char *a, const char *b, size_t n);
+char *strncpy_z(char *d, const char *s, size_t n);
+
+/* sbi.c */
+void sbi_set_timer(uint64_t when);
+int sbi_hart_start(uint64_t hartid, uint64_t addr, uint64_t opaque);
+void sbi_send_ipi(uint64_t hart_mask);
+void sbi_remote_sfence_asid(uint64_t asid);
+noreturn void sbi_shutdown(bool failure);
+
+/* fdt.c */
+struct fdt_info {
+	uint64_t mem_base, mem_size;
+	uint64_t harts[NCPU];
+	int nharts;
+	uint64_t timebase;
+	const char *bootargs;
+};
+int fdt_parse(const void *dtb, struct fdt_info *info);
+
+/* kalloc.c */
+void kalloc_init(uint64_t start_pa, uint64_t end_pa);
+void *kalloc(void);
+void kfree(void *page);
+uint64_t kalloc_free_pages(void);
+
+/* vm.c */
+void kvm_init(uint64_t mem_end);
+void kvm_inithart(void);
+uint64_t *kernel_pagetable(void);
+uint64_t *vm_create(void);
+uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge);
+int vm_map(uint64_t *pt, uint64_t va, uint64_t pa, uint64_t perm, struct task *charge);
+int vm_unmap(uint64_t *pt, uint64_t va);
+void vm_free(uint64_t *pt);
+void vm_dump(uint64_t *pt);
+int copyin(struct task *t, void *dst, uint64_t uva, size_t n);
+int copyout(struct task *t, uint64_t uva, const void *src, size_t n);
+int copy_user(struct task *dt, uint64_t dva, struct task *st, uint64_t sva, size_t n);
+
+/* trap.c */
+void trap_inithart(void);
+noreturn void trap_user(struct thread *t);
+noreturn void user_resume(struct thread *t);
+void timer_arm(void);
+
+/* syscall.c */
+void syscall(struct thread *t);
+
+/* task.c */
+struct task *task_create(struct task *parent, const char *name);
+void task_destroy(struct task *t, int code);
+struct task *task_lookup(uint64_t id);
+struct thread *thread_lookup(uint64_t tid);
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
+                             int prio, int hart);
+void thread_free(struct thread *th);
+struct bootinfo;
+struct task *task_load_root(const char *name, struct bootinfo *bi);
+int64_t task_wait(struct task *parent, uint64_t id, int *code);
+void thread_discard(struct thread *th);
+bool task_owns(struct task *t, uint64_t pa);
+static inline int task_slot(struct task *t) { return (int)(t - tasks); }
+
+/* sched.c */
+void bkl_lock(void);
+void bkl_unlock(void);
+void sched_ready(struct thread *th);
+void sched_wake_local(struct thread *th);
+void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms);
+void sched_unblock(struct thread *th, int64_t result);
+noreturn void sched_run(struct thread *th);
+noreturn void schedule(void);
+void sched_tick(void);
+void sched_kick(int hart);
+void tq_push(struct tqueue *q, struct thread *th);
+void tq_remove(struct thread *th);
+uint64_t now_ns(void);
+
+/* ipc.c */
+void sys_ipc(struct thread *t);
+int ipc_notify(struct task *t, uint64_t bits);
+void ipc_page_fault(struct thread *t, uint64_t addr, int kind);
+void ipc_task_died(struct task *t);
+void ipc_timeout(struct thread *th);
+
+/* irq.c */
+void plic_init(void);
+void plic_inithart(void);
+void irq_dispatch(void);
+int irq_register(struct task *t, uint64_t irq, uint64_t bit);
+int irq_ack(struct task *t, uint64_t irq);
+void irq_release(struct task *t);
+
+/* main.c */
+void kmain(uint64_t hartid, uint64_t dtb_pa);
+void kmain_secondary(uint64_t hartid);
+const char *bootarg(const char *key);
+
+/* trap.c */
+void trap_kill(struct thread *t, uint64_t cause, uint64_t addr);
+noreturn void trap_kernel(uint64_t *regs);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * The scheduler: preemptive, priority round-robin, on every hart.
+ *
+ * Locking: one big kernel lock (bkl). A hart takes it on every entry from
+ * user mode (trap.c) and drops it just before returning to user mode
+ * (sched_run) or before waiting for an interrupt (idle). The kernel never
+ * blocks or takes an interrupt while holding it, and no kernel code runs
+ * outside it except printf and kalloc (which have their own locks), so
+ * every kernel data structure is protected by it. docs/scheduling.md says
+ * what per-object locks would replace it.
+ *
+ * There is one kernel stack per hart, not per thread: a thread that blocks
+ * keeps all its state in its saved registers, and the kernel leaves through
+ * sched_run with whichever thread runs next (the seL4 style).
+ */
+#include "kernel.h"
+
+static struct spinlock bkl;
+static struct tqueue runq[NPRIO];   /* one FIFO per priority */
+static uint32_t runq_mask;          /* bit p set: runq[p] is not empty */
+
+void bkl_lock(void)
+{
+	spin_lock(&bkl);
+}
+
+void bkl_unlock(void)
+{
+	spin_unlock(&bkl);
+}
+
+uint64_t now_ns(void)
+{
+	return rdtime() * (1000000000UL / timebase);
+}
+
+void tq_push(struct tqueue *q, struct thread *th)
+{
+	th->q = q;
+	th->next = NULL;
+	th->prev = q->tail;
+	if (q->tail)
+		q->tail->next = th;
+	else
+		q->head = th;
+	q->tail = th;
+}
+
+/* Remove th from its queue, if it is on one. */
+void tq_remove(struct thread *th)
+{
+	struct tqueue *q = th->q;
+	if (!q)
+		return;
+	if (th->prev)
+		th->prev->next = th->next;
+	else
+		q->head = th->next;
+	if (th->next)
+		th->next->prev = th->prev;
+	else
+		q->tail = th->prev;
+	th->q = NULL;
+	if (q >= runq && q < runq + NPRIO && !q->head)
+		runq_mask &= ~(1U << (q - runq));
+}
+
+/* Interrupt hart index `hart` so that it looks at the run queue. */
+void sched_kick(int hart)
+{
+	cpus[hart].need_resched = true;
+	if (&cpus[hart] != mycpu())
+		sbi_send_ipi(1UL << cpus[hart].hartid);
+}
+
+static bool may_run_on(struct thread *th, int hart)
+{
+	return th->hart < 0 || th->hart == hart;
+}
+
+/* LAB sched BEGIN */
+/* Make th runnable: queue it and wake a hart that should run it now, either
+ * an idle one or one running something of lower priority. */
+void sched_ready(struct thread *th)
+{
+	th->state = T_RUNNABLE;
+	tq_push(&runq[th->prio], th);
+	runq_mask |= 1U << th->prio;
+	int victim = -1;
+	for (int i = 0; i < ncpu; i++) {
+		struct cpu *c = &cpus[i];
+		if (!c->started || !may_run_on(th, i))
+			continue;
+		if (!c->cur) {
+			victim = i;       /* an idle hart: best */
+			break;
+		}
+		if (c->cur->prio < th->prio && victim < 0)
+			victim = i;
+	}
+	if (victim >= 0)
+		sched_kick(victim);
+}
+
+/* The highest-priority runnable thread allowed on this hart, dequeued,
+ * or NULL. */
+static struct thread *sched_pick(int hart)
+{
+	for (int p = NPRIO - 1; p >= 0; p--) {
+		if (!(runq_mask & (1U << p)))
+			continue;
+		for (struct thread *th = runq[p].head; th; th = th->next)
+			if (may_run_on(th, hart)) {
+				tq_remove(th);
+				return th;
+			}
+	}
+	return NULL;
+}
+/* LAB sched ELSE
+void sched_ready(struct thread *th)
+{
+	(void)th;
+	(void)may_run_on;
+	panic("sched_ready: the scheduler is not written yet (lab sched)");
+}
+
+static struct thread *sched_pick(int hart)
+{
+	(void)hart;
+	return NULL;
+}
+   LAB sched END */
+
+/* Make th runnable, preferring to run it next on this hart: the current
+ * thread woke it and is about to block (a call, a reply_recv), so handing
+ * the hart straight over skips the queue and an IPI. Falls back to
+ * sched_ready when th may not run here or a higher priority is waiting. */
+void sched_wake_local(struct thread *th)
+{
+	struct cpu *c = mycpu();
+	if (c->next || !may_run_on(th, c - cpus) || (runq_mask >> (th->prio + 1))) {
+		sched_ready(th);
+		return;
+	}
+	th->state = T_RUNNABLE;
+	c->next = th;
+}
+
+/* Block th in state st until woken or until timeout_ms pass
+ * (IPC_FOREVER: no timeout). The caller has queued it where it waits. */
+void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms)
+{
+	th->state = st;
+	th->deadline = 0;
+	if (timeout_ms != IPC_FOREVER) {
+		uint64_t ticks = timeout_ms * (timebase / 1000);
+		th->deadline = rdtime() + (ticks ? ticks : 1);
+	}
+}
+
+/* Wake a blocked thread with `result` in its a0. */
+void sched_unblock(struct thread *th, int64_t result)
+{
+	tq_remove(th);
+	th->deadline = 0;
+	th->regs[R_A0] = (uint64_t)result;
+	sched_ready(th);
+}
+
+/* Enter user mode in th on this hart. Switching address spaces needs no
+ * TLB flush: each task has its own ASID and the kernel's entries are global. */
+void sched_run(struct thread *th)
+{
+	struct cpu *c = mycpu();
+	th->state = T_RUNNING;
+	th->cpu = c;
+	c->cur = th;
+	c->need_resched = false;
+	if (c->satp != th->task->satp) {
+		c->satp = th->task->satp;
+		csr_write(satp, c->satp);
+	}
+	csr_clear(sstatus, SSTATUS_SPP);   /* sret to U-mode ... */
+	csr_set(sstatus, SSTATUS_SPIE);    /* ... with interrupts enabled */
+	bkl_unlock();
+	user_resume(th);
+}
+
+/* Handle what interrupted an idle hart (timer, IPI, device), with the
+ * interrupt still pending in sip because we never took the trap. */
+static void idle_interrupts(void)
+{
+	uint64_t sip = csr_read(sip);
+	if (sip & (1UL << IRQ_S_TIMER))
+		sched_tick();
+	if (sip & (1UL << IRQ_S_SOFT))
+		csr_clear(sip, 1UL << IRQ_S_SOFT);
+	if (sip & (1UL << IRQ_S_EXT))
+		irq_dispatch();
+}
+
+/* Leave the kernel: keep running the current thread if it can and should,
+ * otherwise run the best runnable thread, otherwise idle with wfi until an
+ * interrupt brings work. Called with the bkl held; never returns. */
+void schedule(void)
+{
+	struct cpu *c = mycpu();
+	int hart = c - cpus;
+	struct thread *cur = c->cur, *next = c->next;
+	c->next = NULL;
+	if (cur && cur->state == T_RUNNING) {
+		if (next)
+			sched_ready(next);   /* we keep running: next goes to the queue */
+		if (!c->need_resched)
+			sched_run(cur);
+		sched_ready(cur);   /* preempted: to the back of its queue */
+		c->need_resched = false;
+	} else if (next && next->state == T_RUNNABLE && !next->q) {
+		sched_run(next);
+	}
+	c->cur = NULL;
+	for (;;) {
+		struct thread *th = sched_pick(hart);
+		if (th)
+			sched_run(th);
+		/* Idle: stand on the kernel page table, so that a task being
+		 * destroyed never has its page table in use by an idle hart. */
+		if (c->satp != MAKE_SATP(KVA2PA(kernel_pagetable()), 0)) {
+			c->satp = MAKE_SATP(KVA2PA(kernel_pagetable()), 0);
+			csr_write(satp, c->satp);
+		}
+		bkl_unlock();
+		wfi();   /* wakes when sip & sie != 0, even with sstatus.SIE clear */
+		bkl_lock();
+		idle_interrupts();
+	}
+}
+
+/* Wake every thread whose timeout has passed. */
+static void sched_timeouts(void)
+{
+	uint64_t now = rdtime();
+	for (int i = 0; i < NTASK; i++) {
+		if (tasks[i].state != TASK_ALIVE)
+			continue;
+		for (int j = 0; j < TASK_MAX_THREADS; j++) {
+			struct thread *th = &tasks[i].threads[j];
+			if (th->deadline && th->deadline <= now)
+				ipc_timeout(th);
+		}
+	}
+}
+
+/* LAB sched BEGIN */
+/* The timer interrupt on this hart: schedule the next one, wake timed-out
+ * threads, and end the current thread's time slice when it is used up and
+ * another thread of at least its priority is waiting. */
+void sched_tick(void)
+{
+	struct cpu *c = mycpu();
+	timer_arm();
+	c->ticks++;
+	sched_timeouts();
+	struct thread *cur = c->cur;
+	if (cur && --cur->slice <= 0) {
+		cur->slice = SLICE_TICKS;
+		if (runq_mask >> cur->prio)
+			c->need_resched = true;
+	}
+}
+/* LAB sched ELSE
+void sched_tick(void)
+{
+	timer_arm();
+	mycpu()->ticks++;
+	(void)sched_timeouts;
+}
+   LAB sched END */

@@ -1,0 +1,287 @@
+/*
+ * The system call table and the calls that are not IPC. Every argument
+ * comes from the user and is checked here: IDs must name live tasks the
+ * caller has a right to, pointers go through copyin/copyout, numbers are
+ * range-checked. docs/syscalls.md lists them all.
+ */
+#include "kernel.h"
+
+#define ARG(t, n) ((t)->regs[R_A0 + (n)])
+
+static int64_t sys_debug_write(struct thread *t)
+{
+	char buf[129];
+	uint64_t va = ARG(t, 0), len = ARG(t, 1);
+	if (len > 4096)
+		return -EINVAL;
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = len - done < 128 ? len - done : 128;
+		if (copyin(t->task, buf, va + done, n) < 0)
+			return -EFAULT;
+		buf[n] = 0;
+		kprintf("%s", buf);
+		done += n;
+	}
+	return (int64_t)len;
+}
+
+static int64_t sys_exit(struct thread *t)
+{
+	task_destroy(t->task, (int)ARG(t, 0));
+	return 0;
+}
+
+static int64_t sys_yield(struct thread *t)
+{
+	t->slice = SLICE_TICKS;
+	mycpu()->need_resched = true;
+	return 0;
+}
+
+static int64_t sys_sleep(struct thread *t)
+{
+	if (ARG(t, 0) == 0 || ARG(t, 0) == IPC_FOREVER)
+		return ARG(t, 0) == 0 ? sys_yield(t) : -EINVAL;
+	sched_block(t, T_SLEEP, ARG(t, 0));
+	return 0;
+}
+
+static int64_t sys_self(struct thread *t)
+{
+	return (int64_t)t->id;
+}
+
+static int64_t sys_notify(struct thread *t)
+{
+	struct task *dest = task_lookup(ARG(t, 0));
+	if (!dest)
+		return -ESRCH;
+	if (!(t->task->send_rights & (1UL << task_slot(dest))))
+		return -EPERM;
+	return ipc_notify(dest, ARG(t, 1));
+}
+
+/* The task named by id for an operation on its address space or threads:
+ * the caller itself (id 0 or its own ID) or a task it is the pager of. */
+static struct task *managed_task(struct thread *t, uint64_t id)
+{
+	if (id == 0)
+		return t->task;
+	struct task *o = task_lookup(id);
+	return (o && (o == t->task || o->pager == t->task)) ? o : NULL;
+}
+
+static int64_t sys_task_create(struct thread *t)
+{
+	char name[16] = "task";
+	if (ARG(t, 0) && copyin(t->task, name, ARG(t, 0), sizeof(name) - 1) < 0)
+		return -EFAULT;
+	name[sizeof(name) - 1] = 0;
+	struct task *c = task_create(t->task, name);
+	return c ? (int64_t)c->id : -ENOMEM;
+}
+
+static int64_t sys_task_grant(struct thread *t)
+{
+	struct task *child = task_lookup(ARG(t, 0)), *me = t->task, *target;
+	uint64_t value = ARG(t, 2);
+	if (!child)
+		return -ESRCH;
+	if (child->parent != me)
+		return -EPERM;
+	switch (ARG(t, 1)) {
+	case GRANT_SEND:
+	case GRANT_PAGER:
+		target = task_lookup(value);
+		if (!target)
+			return -ESRCH;
+		if (target != me && !(me->send_rights & (1UL << task_slot(target))))
+			return -EPERM;
+		if (ARG(t, 1) == GRANT_PAGER)
+			child->pager = target;
+		child->send_rights |= 1UL << task_slot(target);
+		return 0;
+	case GRANT_IRQ:
+		if (value >= NIRQ)
+			return -EINVAL;
+		if (!(me->irq_rights & (1UL << value)))
+			return -EPERM;
+		child->irq_rights |= 1UL << value;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int64_t sys_task_kill(struct thread *t)
+{
+	struct task *o = task_lookup(ARG(t, 0));
+	if (!o)
+		return -ESRCH;
+	if (o != t->task && o->parent != t->task)
+		return -EPERM;
+	task_destroy(o, -1);
+	return 0;
+}
+
+static int64_t sys_task_wait(struct thread *t)
+{
+	int code = 0;
+	int64_t id = task_wait(t->task, ARG(t, 0), &code);
+	if (id > 0 && ARG(t, 1) && copyout(t->task, ARG(t, 1), &code, sizeof(code)) < 0)
+		return -EFAULT;
+	return id;
+}
+
+static int64_t sys_thread_create(struct thread *t)
+{
+	struct task *o = managed_task(t, ARG(t, 0));
+	int64_t prio = (int64_t)ARG(t, 4), hart = (int64_t)ARG(t, 5);
+	if (!o)
+		return -ESRCH;
+	if (ARG(t, 1) >= USER_TOP || ARG(t, 2) > USER_TOP || prio < 0 || prio >= NPRIO ||
+	    hart < -1 || hart >= ncpu)
+		return -EINVAL;
+	if (prio > t->prio)
+		return -EPERM;   /* no thread above its creator's priority */
+	struct thread *th = thread_create(o, ARG(t, 1), ARG(t, 2), ARG(t, 3), (int)prio, (int)hart);
+	return th ? (int64_t)th->id : -ENOMEM;
+}
+
+static int64_t sys_thread_exit(struct thread *t)
+{
+	struct task *o = t->task;
+	int alive = 0;
+	for (int i = 0; i < TASK_MAX_THREADS; i++)
+		alive += o->threads[i].state != T_FREE && o->threads[i].state != T_DYING;
+	if (alive == 1)
+		task_destroy(o, 0);
+	else
+		thread_free(t);
+	return 0;
+}
+
+/* LAB sched BEGIN */
+static int64_t sys_map(struct thread *t)
+{
+	struct task *o = managed_task(t, ARG(t, 0));
+	uint64_t va = ARG(t, 1), pa = ARG(t, 2), perm = ARG(t, 3);
+	if (!o)
+		return -ESRCH;
+	if (va % PGSIZE || va >= USER_TOP || pa % PGSIZE || !(perm & MAP_R) ||
+	    (perm & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) || (perm & (MAP_W | MAP_X)) == (MAP_W | MAP_X))
+		return -EINVAL;   /* W^X, and Sv39 has no write-only pages */
+	if (!task_owns(t->task, pa))
+		return -EPERM;
+	uint64_t *old = vm_walk(o->pagetable, va, false, NULL);
+	bool remap = old && (*old & PTE_V);
+	uint64_t pte = PTE_U | (perm & MAP_R ? PTE_R : 0) | (perm & MAP_W ? PTE_W : 0) |
+	               (perm & MAP_X ? PTE_X : 0);
+	if (vm_map(o->pagetable, va, pa, pte, o) < 0)
+		return -ENOMEM;
+	if (remap)
+		sbi_remote_sfence_asid(task_slot(o) + 1);
+	asm volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
+	return 0;
+}
+
+static int64_t sys_unmap(struct thread *t)
+{
+	struct task *o = managed_task(t, ARG(t, 0));
+	if (!o)
+		return -ESRCH;
+	if (ARG(t, 1) % PGSIZE || ARG(t, 1) >= USER_TOP)
+		return -EINVAL;
+	int err = vm_unmap(o->pagetable, ARG(t, 1));
+	if (!err)
+		sbi_remote_sfence_asid(task_slot(o) + 1);
+	return err;
+}
+/* LAB sched ELSE
+static int64_t sys_map(struct thread *t)
+{
+	(void)t; (void)managed_task;
+	return -ENOSYS;
+}
+
+static int64_t sys_unmap(struct thread *t)
+{
+	(void)t;
+	return -ENOSYS;
+}
+   LAB sched END */
+
+static int64_t sys_irq_register(struct thread *t)
+{
+	return irq_register(t->task, ARG(t, 0), ARG(t, 1));
+}
+
+static int64_t sys_irq_ack(struct thread *t)
+{
+	return irq_ack(t->task, ARG(t, 0));
+}
+
+static int64_t sys_time(struct thread *t)
+{
+	(void)t;
+	return (int64_t)now_ns();
+}
+
+static int64_t sys_ktest(struct thread *t)
+{
+	switch (ARG(t, 0)) {
+	case KTEST_PTDUMP:
+		vm_dump(t->task->pagetable);
+		return 0;
+	case KTEST_STATS: {
+		int ntasks = 0;
+		for (int i = 0; i < NTASK; i++)
+			ntasks += tasks[i].state != TASK_FREE;
+		kprintf("kstats: tasks %d free-pages %lu\n", ntasks, kalloc_free_pages());
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static int64_t (*const syscalls[SYS_NCALLS])(struct thread *) = {
+	[SYS_DEBUG_WRITE] = sys_debug_write,
+	[SYS_EXIT] = sys_exit,
+	[SYS_YIELD] = sys_yield,
+	[SYS_SLEEP] = sys_sleep,
+	[SYS_SELF] = sys_self,
+	[SYS_NOTIFY] = sys_notify,
+	[SYS_TASK_CREATE] = sys_task_create,
+	[SYS_TASK_GRANT] = sys_task_grant,
+	[SYS_TASK_KILL] = sys_task_kill,
+	[SYS_TASK_WAIT] = sys_task_wait,
+	[SYS_THREAD_CREATE] = sys_thread_create,
+	[SYS_THREAD_EXIT] = sys_thread_exit,
+	[SYS_MAP] = sys_map,
+	[SYS_UNMAP] = sys_unmap,
+	[SYS_IRQ_REGISTER] = sys_irq_register,
+	[SYS_IRQ_ACK] = sys_irq_ack,
+	[SYS_TIME] = sys_time,
+	[SYS_KTEST] = sys_ktest,
+};
+
+/* LAB trap BEGIN */
+/* Run the system call in a7 for thread t; its result goes to a0 (SYS_IPC
+ * sets its own registers). A thread that blocked gets its a0 when woken. */
+void syscall(struct thread *t)
+{
+	uint64_t n = t->regs[R_A7];
+	if (n == SYS_IPC) {
+		sys_ipc(t);
+		return;
+	}
+	int64_t ret = n < SYS_NCALLS && syscalls[n] ? syscalls[n](t) : -ENOSYS;
+	if (t->state == T_RUNNING)
+		t->regs[R_A0] = (uint64_t)ret;
+}
+/* LAB trap ELSE
+void syscall(struct thread *t)
+{
+	(void)syscalls;
+	t->regs[R_A0] = (uint64_t)-ENOSYS;
+}
+   LAB trap END */

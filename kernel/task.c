@@ -1,0 +1,330 @@
+/*
+ * Tasks and threads. A task is an address space plus rights; it holds up to
+ * TASK_MAX_THREADS threads. All of them come from fixed pools (tasks[] and
+ * each task's threads[]), so no task can make the kernel allocate without
+ * bound: a task may have MAX_CHILDREN live children and KPAGES_QUOTA pages
+ * of page tables.
+ *
+ * A task ID is its slot in tasks[] plus NTASK times a generation that grows
+ * each time the slot is reused, so a stale ID never names a new task.
+ */
+#include "kernel.h"
+#include <mica/elf.h>
+#include <mica/bootinfo.h>
+
+struct task tasks[NTASK];
+
+/* The live task with this ID, or NULL. */
+struct task *task_lookup(uint64_t id)
+{
+	struct task *t = &tasks[id % NTASK];
+	return (id != 0 && t->id == id && t->state == TASK_ALIVE) ? t : NULL;
+}
+
+/* The live thread with this ID, or NULL. */
+struct thread *thread_lookup(uint64_t tid)
+{
+	struct task *t = task_lookup(TID_TASK(tid));
+	if (!t)
+		return NULL;
+	struct thread *th = &t->threads[tid % TASK_MAX_THREADS];
+	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
+}
+
+/* Does t own the physical page at pa (may it map it)? */
+bool task_owns(struct task *t, uint64_t pa)
+{
+	for (int i = 0; i < TASK_MAX_RANGES; i++)
+		if (pa >= t->owns[i].base && pa - t->owns[i].base < t->owns[i].size)
+			return true;
+	return false;
+}
+
+/* LAB sched BEGIN */
+/* A new task with an empty address space, child of parent (NULL for the
+ * root task). Parent and child may send to each other; the parent is the
+ * child's pager. Returns NULL when the pool, the parent's child limit or
+ * memory is exhausted. */
+struct task *task_create(struct task *parent, const char *name)
+{
+	if (parent && parent->nchildren >= MAX_CHILDREN)
+		return NULL;
+	struct task *t = NULL;
+	for (int i = 0; i < NTASK && !t; i++)
+		if (tasks[i].state == TASK_FREE && !tasks[i].pagetable)
+			t = &tasks[i];   /* (a freed slot keeps its page table while a hart still runs in it) */
+	if (!t)
+		return NULL;
+	uint64_t *pt = vm_create();
+	if (!pt)
+		return NULL;
+
+	uint64_t id = t->id ? t->id + NTASK : (uint64_t)task_slot(t) + NTASK;
+	memset(t, 0, sizeof(*t));
+	t->id = id;
+	t->state = TASK_ALIVE;
+	strncpy_z(t->name, name, sizeof(t->name));
+	t->pagetable = pt;
+	/* ASID = slot + 1 (0 is the kernel's). Entries a previous task of this
+	 * slot left in any hart's TLB must go before the ASID is reused. */
+	t->satp = MAKE_SATP(KVA2PA(pt), task_slot(t) + 1);
+	sbi_remote_sfence_asid(task_slot(t) + 1);
+	t->kquota = KPAGES_QUOTA;
+	for (int i = 0; i < TASK_MAX_THREADS; i++) {
+		t->threads[i].task = t;
+		t->threads[i].id = id * TASK_MAX_THREADS + i;
+	}
+	if (parent) {
+		t->parent = t->pager = parent;
+		parent->nchildren++;
+		t->send_rights = 1UL << task_slot(parent);
+		parent->send_rights |= 1UL << task_slot(t);
+	}
+	return t;
+}
+
+/* Start a thread in task t at pc with stack sp and a0 = arg, at priority
+ * prio, pinned to hart index `hart` (or -1 for any). NULL if t has no free
+ * thread slot. */
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
+                             int prio, int hart)
+{
+	for (int i = 0; i < TASK_MAX_THREADS; i++) {
+		struct thread *th = &t->threads[i];
+		if (th->state != T_FREE)
+			continue;
+		memset(th->regs, 0, sizeof(th->regs));
+		th->regs[R_PC] = pc;
+		th->regs[R_SP] = sp;
+		th->regs[R_A0] = arg;
+		th->prio = prio;
+		th->hart = hart;
+		th->slice = SLICE_TICKS;
+		th->deadline = 0;
+		th->faulting = false;
+		sched_ready(th);
+		return th;
+	}
+	return NULL;
+}
+/* LAB sched ELSE
+struct task *task_create(struct task *parent, const char *name)
+{
+	(void)parent; (void)name;
+	kprintf("task_create: not written yet (lab sched)\n");
+	return NULL;
+}
+
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
+                             int prio, int hart)
+{
+	(void)t; (void)pc; (void)sp; (void)arg; (void)prio; (void)hart;
+	return NULL;
+}
+   LAB sched END */
+
+/* Take a thread off whatever queue it is on and release its slot. */
+void thread_free(struct thread *th)
+{
+	tq_remove(th);
+	if (th->state == T_RUNNING && th->cpu->cur == th)
+		th->cpu->cur = NULL;
+	th->state = T_FREE;
+}
+
+/* Free the task's address space once no hart runs in it any more. */
+static void task_reclaim(struct task *t)
+{
+	for (int i = 0; i < TASK_MAX_THREADS; i++)
+		if (t->threads[i].state == T_DYING)
+			return;
+	if (t->pagetable) {
+		vm_free(t->pagetable);
+		t->pagetable = NULL;
+	}
+	if (t->state == TASK_FREE && t->parent)
+		t->parent->nchildren--;
+}
+
+/* A hart found its thread dying (its task was destroyed meanwhile). */
+void thread_discard(struct thread *th)
+{
+	struct task *t = th->task;
+	th->cpu->cur = NULL;
+	th->state = T_FREE;
+	task_reclaim(t);
+}
+
+/* End task t with exit code `code`: its threads stop, its children die,
+ * peers blocked on it get -EDEAD, its interrupts are released. The parent
+ * learns of it by the NOTIFY_CHILD_EXIT notification and reaps the exit
+ * code with SYS_TASK_WAIT; a task without a live parent is freed at once. */
+void task_destroy(struct task *t, int code)
+{
+	if (t->state != TASK_ALIVE)
+		return;
+	struct cpu *me = mycpu();
+	t->state = TASK_ZOMBIE;
+	t->exit_code = code;
+	for (int i = 0; i < NTASK; i++)
+		if (tasks[i].parent == t && tasks[i].state != TASK_FREE) {
+			task_destroy(&tasks[i], -1);
+			if (tasks[i].state == TASK_ZOMBIE)
+				tasks[i].state = TASK_FREE;   /* no one to reap it */
+			tasks[i].parent = NULL;
+		}
+	for (int i = 0; i < TASK_MAX_THREADS; i++) {
+		struct thread *th = &t->threads[i];
+		if (th->state == T_RUNNING && th->cpu != me) {
+			th->state = T_DYING;     /* its hart drops it at its next trap */
+			sched_kick(th->cpu - cpus);
+		} else if (th->state != T_FREE) {
+			thread_free(th);
+		}
+	}
+	ipc_task_died(t);
+	irq_release(t);
+	if (me->satp == t->satp) {   /* never free the page table we stand on */
+		csr_write(satp, MAKE_SATP(KVA2PA(kernel_pagetable()), 0));
+		me->satp = csr_read(satp);
+	}
+	if (t->parent && t->parent->state == TASK_ALIVE) {
+		ipc_notify(t->parent, NOTIFY_CHILD_EXIT);
+	} else {
+		t->state = TASK_FREE;
+	}
+	task_reclaim(t);
+	if (!t->parent) {   /* the root task: the system's life ends with it */
+		kprintf("root task '%s' exited with status %d: powering off\n", t->name, code);
+		sbi_shutdown(code != 0);
+	}
+}
+
+/* Reap a zombie child of parent: `id` names one, or 0 for any. Returns
+ * the child's ID and stores its exit code, -EAGAIN if none has died yet,
+ * -ESRCH if parent has no such child. */
+int64_t task_wait(struct task *parent, uint64_t id, int *code)
+{
+	bool any = false;
+	for (int i = 0; i < NTASK; i++) {
+		struct task *c = &tasks[i];
+		if (c->parent != parent || c->state == TASK_FREE || (id && c->id != id))
+			continue;
+		any = true;
+		if (c->state == TASK_ZOMBIE) {
+			*code = c->exit_code;
+			c->state = TASK_FREE;
+			task_reclaim(c);
+			return (int64_t)c->id;
+		}
+	}
+	return any ? -EAGAIN : -ESRCH;
+}
+
+/* ---- the root task ---- */
+
+extern char bootfs_start[], bootfs_end[];
+
+/* The program `name` in the boot archive, or NULL. */
+static const struct bootfs_entry *bootfs_find(const char *name)
+{
+	const struct bootfs *fs = (const struct bootfs *)bootfs_start;
+	for (uint64_t i = 0; i < fs->count; i++)
+		if (strncmp(fs->entry[i].name, name, BOOTFS_NAME_MAX) == 0)
+			return &fs->entry[i];
+	return NULL;
+}
+
+/* Map fresh kernel-pool pages over [va, va + size) in t, copying `n`
+ * bytes from src to the start. Returns 0 or -ENOMEM. */
+static int map_copy(struct task *t, uint64_t va, uint64_t size, const void *src, uint64_t n,
+                    uint64_t perm)
+{
+	for (uint64_t off = 0; off < size; off += PGSIZE) {
+		uint8_t *page = kalloc();
+		if (!page)
+			return -ENOMEM;
+		if (off < n)
+			memcpy(page, (const uint8_t *)src + off, n - off < PGSIZE ? n - off : PGSIZE);
+		if (vm_map(t->pagetable, va + off, KVA2PA(page), perm | PTE_U, NULL) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* LAB trap BEGIN */
+/* Load an ELF executable into t; its entry point in *entry. Segments must
+ * be page aligned, in the user half, and not both writable and executable.
+ * Returns 0, -ENOEXEC for a bad file, -ENOMEM. */
+static int elf_load(struct task *t, const uint8_t *image, uint64_t size, uint64_t *entry)
+{
+	const struct elf_header *eh = (const struct elf_header *)image;
+	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->machine != EM_RISCV ||
+	    eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf_phdr) > size)
+		return -ENOEXEC;
+	for (int i = 0; i < eh->phnum; i++) {
+		const struct elf_phdr *ph = (const struct elf_phdr *)(image + eh->phoff) + i;
+		if (ph->type != PT_LOAD)
+			continue;
+		if (ph->vaddr % PGSIZE || ph->filesz > ph->memsz || ph->off + ph->filesz > size ||
+		    ph->vaddr + ph->memsz > USER_TOP || (ph->flags & (PF_W | PF_X)) == (PF_W | PF_X))
+			return -ENOEXEC;
+		uint64_t perm = (ph->flags & PF_R ? PTE_R : 0) | (ph->flags & PF_W ? PTE_W : 0) |
+		                (ph->flags & PF_X ? PTE_X : 0);
+		if (map_copy(t, ph->vaddr, PGROUNDUP(ph->memsz), image + ph->off, ph->filesz, perm) < 0)
+			return -ENOMEM;
+	}
+	*entry = eh->entry;
+	return 0;
+}
+/* LAB trap ELSE
+static int elf_load(struct task *t, const uint8_t *image, uint64_t size, uint64_t *entry)
+{
+	(void)t; (void)image; (void)size; (void)entry; (void)map_copy;
+	kprintf("elf_load: not written yet (lab trap)\n");
+	return -ENOSYS;
+}
+   LAB trap END */
+
+/* Map the pages [pa, pa + size) at va in t with perm (no copy). */
+static int map_range(struct task *t, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
+{
+	for (uint64_t off = 0; off < size; off += PGSIZE)
+		if (vm_map(t->pagetable, va + off, pa + off, perm | PTE_U, NULL) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* Create the root task from program `name` in the boot archive, hand it
+ * the RAM in [mem_base, mem_end) and the devices, and start its thread.
+ * Returns NULL (after saying why) if it cannot be done. */
+struct task *task_load_root(const char *name, struct bootinfo *bi)
+{
+	const struct bootfs_entry *e = bootfs_find(name);
+	if (!e) {
+		kprintf("root task: no program '%s' in the boot archive\n", name);
+		return NULL;
+	}
+	struct task *t = task_create(NULL, name);
+	uint64_t entry;
+	int err = t ? elf_load(t, (const uint8_t *)bootfs_start + e->offset, e->size, &entry) : -ENOMEM;
+	if (!err)
+		err = map_copy(t, USTACK_TOP_USER - 4 * PGSIZE, 4 * PGSIZE, NULL, 0, PTE_R | PTE_W);
+	if (!err)
+		err = map_range(t, BOOTINFO_VA, KVA2PA(bi), PGSIZE, PTE_R);
+	if (!err)
+		err = map_range(t, BOOTFS_VA, KVA2PA(bootfs_start), PGROUNDUP(bi->bootfs_size), PTE_R);
+	if (!err)
+		err = map_range(t, WINDOW_VA, bi->mem_base, bi->mem_size, PTE_R | PTE_W);
+	if (err) {
+		kprintf("root task: cannot load '%s': error %d\n", name, err);
+		return NULL;
+	}
+	t->kquota = 1 << 30;   /* the root task's page tables are the kernel's business */
+	t->owns[0] = (struct range){ bi->mem_base, bi->mem_size };
+	for (uint64_t i = 0; i < bi->ndevs && i + 1 < TASK_MAX_RANGES; i++)
+		t->owns[i + 1] = (struct range){ bi->devs[i].pa, bi->devs[i].size };
+	t->irq_rights = ~0UL;
+	thread_create(t, entry, USTACK_TOP_USER, BOOTINFO_VA, PRIO_DEFAULT, -1);
+	return t;
+}

@@ -1,0 +1,114 @@
+/*
+ * Trap handling in C. trap.S saved the user registers into the thread and
+ * switched to this hart's kernel stack; trap_user decides what happened
+ * (scause, privileged spec 4.1.9) and leaves through schedule().
+ */
+#include "kernel.h"
+
+extern char trap_vector[];
+
+/* Ask for the next timer interrupt one tick from now. */
+void timer_arm(void)
+{
+	sbi_set_timer(rdtime() + timebase / TICK_HZ);
+}
+
+/* LAB trap BEGIN */
+/* Per hart: point stvec at the vector, let U-mode read the cycle, time and
+ * instret counters (for benchmarks), enable timer, software (IPI) and
+ * external interrupts, and start the tick. Interrupts stay globally off in
+ * S-mode (sstatus.SIE = 0): they arrive only while a hart runs user code
+ * or waits in wfi. */
+void trap_inithart(void)
+{
+	csr_write(stvec, (uint64_t)trap_vector);
+	csr_write(scounteren, 7);
+	csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
+	timer_arm();
+}
+/* LAB trap ELSE
+void trap_inithart(void)
+{
+	(void)trap_vector;
+	kprintf("trap_inithart: traps are not set up yet (lab trap)\n");
+}
+   LAB trap END */
+
+static const char *cause_name(uint64_t cause)
+{
+	static const char *names[] = {
+		[EXC_INST_MISALIGN] = "instruction address misaligned",
+		[EXC_INST_ACCESS] = "instruction access fault",
+		[EXC_ILLEGAL] = "illegal instruction",
+		[EXC_BREAKPOINT] = "breakpoint",
+		[4] = "load address misaligned",
+		[EXC_LOAD_ACCESS] = "load access fault",
+		[6] = "store address misaligned",
+		[EXC_STORE_ACCESS] = "store access fault",
+		[EXC_ECALL_U] = "ecall from U-mode",
+		[9] = "ecall from S-mode",
+		[EXC_INST_PAGE] = "instruction page fault",
+		[EXC_LOAD_PAGE] = "load page fault",
+		[EXC_STORE_PAGE] = "store page fault",
+	};
+	return cause < ARRAY_SIZE(names) && names[cause] ? names[cause] : "unknown exception";
+}
+
+/* End the task of a thread that took an exception nobody handles. */
+void trap_kill(struct thread *t, uint64_t cause, uint64_t addr)
+{
+	kprintf("task %lu (%s): %s at pc %p, address %p: killed\n", t->task->id, t->task->name,
+	        cause_name(cause), (void *)t->regs[R_PC], (void *)addr);
+	task_destroy(t->task, -1);
+}
+
+/* An exception from user mode. Page faults on user addresses go to the
+ * task's pager as a message; everything else ends the task. */
+static void user_exception(struct thread *t, uint64_t cause)
+{
+	uint64_t addr = csr_read(stval);
+	int kind = cause == EXC_INST_PAGE ? FAULT_EXEC : cause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ;
+	bool page_fault = cause == EXC_INST_PAGE || cause == EXC_LOAD_PAGE || cause == EXC_STORE_PAGE;
+	if (page_fault && addr < USER_TOP && t->task->pager)
+		ipc_page_fault(t, addr, kind);
+	else
+		trap_kill(t, cause, addr);
+}
+
+void trap_user(struct thread *t)
+{
+	uint64_t cause = csr_read(scause);
+	bkl_lock();
+	if (t->state == T_DYING) {      /* its task died while it ran */
+		thread_discard(t);
+		schedule();
+	}
+	if (cause == EXC_ECALL_U) {
+		t->regs[R_PC] += 4;     /* resume after the ecall */
+		syscall(t);
+	} else if (cause == (SCAUSE_INTR | IRQ_S_TIMER)) {
+		sched_tick();
+	} else if (cause == (SCAUSE_INTR | IRQ_S_SOFT)) {
+		csr_clear(sip, 1UL << IRQ_S_SOFT);   /* an IPI: just reschedule */
+	} else if (cause == (SCAUSE_INTR | IRQ_S_EXT)) {
+		irq_dispatch();
+	} else if (!(cause & SCAUSE_INTR)) {
+		user_exception(t, cause);
+	}
+	schedule();
+}
+
+/* A trap taken in S-mode: always a kernel bug, since the kernel keeps
+ * interrupts off and checks user pointers in software. */
+void trap_kernel(uint64_t *regs)
+{
+	uint64_t cause = csr_read(scause), addr = csr_read(stval);
+	uint64_t off = 0;
+	const char *fn = ksym_lookup(regs[R_PC], &off);
+	kprintf("\nkernel trap: %s at pc %p (%s+0x%lx), address %p\n", cause_name(cause),
+	        (void *)regs[R_PC], fn ? fn : "?", off, (void *)addr);
+	kprintf("  %s+0x%lx\n", fn ? fn : "?", off);
+	mycpu()->stack_top = mycpu()->stack_top;   /* backtrace from the faulting frame */
+	backtrace(regs[8]);
+	panic("kernel trap");
+}

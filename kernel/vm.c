@@ -1,0 +1,272 @@
+/*
+ * Sv39 page tables (privileged spec 4.4): three levels of 512 entries,
+ * VPN[2] VPN[1] VPN[0] each 9 bits of the virtual address.
+ *
+ * The kernel page table maps the kernel and all of RAM in the upper half
+ * with global (G) entries; every task's page table shares those upper-half
+ * subtrees (vm_create copies the top-level entries 256..511), so a system
+ * call or IPC never switches satp to reach kernel data.
+ */
+#include "kernel.h"
+
+extern char kernel_start[], etext[], erodata[], kernel_end[];
+
+static uint64_t *kpagetable;
+
+uint64_t *kernel_pagetable(void)
+{
+	return kpagetable;
+}
+
+/* LAB vm BEGIN */
+/* The address of the level-0 PTE for va in pt. With alloc, missing
+ * page-table pages are allocated (and charged to task `charge`, if any,
+ * against its quota); otherwise a missing level yields NULL. A
+ * megapage or gigapage leaf on the way also yields NULL. */
+uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge)
+{
+	for (int level = 2; level > 0; level--) {
+		uint64_t *pte = &pt[VPN(va, level)];
+		if (*pte & PTE_V) {
+			if (PTE_LEAF(*pte))
+				return NULL;
+			pt = PA2KVA(PTE_PA(*pte));
+			continue;
+		}
+		if (!alloc || (charge && charge->kpages >= charge->kquota))
+			return NULL;
+		uint64_t *next = kalloc();
+		if (!next)
+			return NULL;
+		if (charge)
+			charge->kpages++;
+		*pte = PA2PTE(KVA2PA(next)) | PTE_V;   /* V alone: a pointer to the next level */
+		pt = next;
+	}
+	return &pt[VPN(va, 0)];
+}
+
+/* Map the page at va to pa with PTE bits perm (R, W, X, U, G). An existing
+ * mapping is replaced. Returns 0, or -ENOMEM if a page table can't be had. */
+int vm_map(uint64_t *pt, uint64_t va, uint64_t pa, uint64_t perm, struct task *charge)
+{
+	uint64_t *pte = vm_walk(pt, va, true, charge);
+	if (!pte)
+		return -ENOMEM;
+	*pte = PA2PTE(pa) | perm | PTE_V | PTE_A | PTE_D;
+	return 0;
+}
+
+/* Remove the mapping of the page at va. Returns 0, or -EINVAL if none. */
+int vm_unmap(uint64_t *pt, uint64_t va)
+{
+	uint64_t *pte = vm_walk(pt, va, false, NULL);
+	if (!pte || !(*pte & PTE_V))
+		return -EINVAL;
+	*pte = 0;
+	return 0;
+}
+
+/* Map [va, va + size) to [pa, ...) in the kernel page table. */
+static void kvm_map_range(uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
+{
+	for (uint64_t off = 0; off < size; off += PGSIZE)
+		if (vm_map(kpagetable, va + off, pa + off, perm | PTE_G, NULL) < 0)
+			panic("kvm_map_range: out of memory");
+}
+
+/* Build the kernel page table: devices, then the kernel image section by
+ * section (W^X: nothing is both writable and executable), then the rest
+ * of RAM. The direct map puts physical address pa at KERNBASE + pa. */
+void kvm_init(uint64_t mem_end)
+{
+	kpagetable = kalloc();
+	if (!kpagetable)
+		panic("kvm_init: no memory");
+	uint64_t text = KVA2PA(kernel_start), ro = KVA2PA(etext), data = KVA2PA(erodata);
+
+	kvm_map_range(KERNBASE + UART0, UART0, PGSIZE, PTE_R | PTE_W);           /* UART */
+	kvm_map_range(KERNBASE + VIRTIO0, VIRTIO0, VIRTIO_COUNT * PGSIZE, PTE_R | PTE_W); /* virtio */
+	kvm_map_range(KERNBASE + PLIC, PLIC, PLIC_SIZE, PTE_R | PTE_W);          /* PLIC */
+	kvm_map_range(KERNBASE + text, text, ro - text, PTE_R | PTE_X);          /* text */
+	kvm_map_range(KERNBASE + ro, ro, data - ro, PTE_R);                      /* rodata */
+	kvm_map_range(KERNBASE + data, data, mem_end - data, PTE_R | PTE_W);     /* data, RAM */
+}
+/* LAB vm ELSE
+uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge)
+{
+	(void)pt; (void)va; (void)alloc; (void)charge;
+	return NULL;
+}
+
+int vm_map(uint64_t *pt, uint64_t va, uint64_t pa, uint64_t perm, struct task *charge)
+{
+	(void)pt; (void)va; (void)pa; (void)perm; (void)charge;
+	return -ENOSYS;
+}
+
+int vm_unmap(uint64_t *pt, uint64_t va)
+{
+	(void)pt; (void)va;
+	return -ENOSYS;
+}
+
+void kvm_init(uint64_t mem_end)
+{
+	(void)mem_end; (void)kernel_start; (void)etext; (void)erodata;
+	panic("kvm_init: the kernel page table is not written yet (lab vm)");
+}
+   LAB vm END */
+
+/* Switch this hart to the kernel page table (ASID 0). */
+void kvm_inithart(void)
+{
+	sfence_vma();
+	csr_write(satp, MAKE_SATP(KVA2PA(kpagetable), 0));
+	sfence_vma();
+	mycpu()->satp = MAKE_SATP(KVA2PA(kpagetable), 0);
+}
+
+/* A new page table for a task: empty lower half, the kernel's upper half. */
+uint64_t *vm_create(void)
+{
+	uint64_t *pt = kalloc();
+	if (pt)
+		for (int i = 256; i < 512; i++)
+			pt[i] = kpagetable[i];
+	return pt;
+}
+
+/* Free the page-table pages of a task's lower half (not the frames they
+ * map: those belong to whoever owns them) and the root. */
+void vm_free(uint64_t *pt)
+{
+	for (int i = 0; i < 256; i++) {
+		if (!(pt[i] & PTE_V) || PTE_LEAF(pt[i]))
+			continue;
+		uint64_t *l1 = PA2KVA(PTE_PA(pt[i]));
+		for (int j = 0; j < 512; j++)
+			if ((l1[j] & PTE_V) && !PTE_LEAF(l1[j]))
+				kfree(PA2KVA(PTE_PA(l1[j])));
+		kfree(l1);
+	}
+	kfree(pt);
+}
+
+/* ---- the page-table printer ---- */
+
+struct dump { uint64_t va, pa, end, flags; bool open; };
+
+static void dump_flush(struct dump *d)
+{
+	if (!d->open)
+		return;
+	uint64_t f = d->flags;
+	kprintf("  %p-%p -> %lx %c%c%c%c%c\n", (void *)d->va, (void *)d->end, d->pa,
+	        f & PTE_R ? 'r' : '-', f & PTE_W ? 'w' : '-', f & PTE_X ? 'x' : '-',
+	        f & PTE_U ? 'u' : '-', f & PTE_G ? 'g' : '-');
+	d->open = false;
+}
+
+static void dump_leaf(struct dump *d, uint64_t va, uint64_t pte, uint64_t size)
+{
+	uint64_t flags = pte & (PTE_R | PTE_W | PTE_X | PTE_U | PTE_G), pa = PTE_PA(pte);
+	if (d->open && d->end == va && d->flags == flags && d->pa + (d->end - d->va) == pa) {
+		d->end += size;
+		return;
+	}
+	dump_flush(d);
+	*d = (struct dump){ va, pa, va + size, flags, true };
+}
+
+static void dump_level(struct dump *d, uint64_t *pt, int level, uint64_t base)
+{
+	for (int i = 0; i < 512; i++) {
+		uint64_t pte = pt[i];
+		uint64_t va = base | ((uint64_t)i << (12 + 9 * level));
+		if (level == 2 && i >= 256)
+			va |= 0xffffff8000000000UL;   /* Sv39 addresses are sign-extended */
+		if (!(pte & PTE_V))
+			continue;
+		if (PTE_LEAF(pte))
+			dump_leaf(d, va, pte, 1UL << (12 + 9 * level));
+		else if (level > 0)
+			dump_level(d, PA2KVA(PTE_PA(pte)), level - 1, va);
+	}
+}
+
+/* Print every mapping of pt, merging runs of pages that are contiguous in
+ * both virtual and physical memory and have the same permissions:
+ *   start-end -> physical  rwxug  (r/w/x: access; u: user; g: global) */
+void vm_dump(uint64_t *pt)
+{
+	struct dump d = { .open = false };
+	kprintf("page table %p:\n", (void *)KVA2PA(pt));
+	dump_level(&d, pt, 2, 0);
+	dump_flush(&d);
+}
+
+/* ---- moving data between the kernel and user memory ---- */
+
+/* LAB trap BEGIN */
+/* The kernel address of user address va in t, if it is mapped with user
+ * access and every permission in perm; NULL otherwise. The kernel never
+ * dereferences a user pointer: it checks the mapping in software first, so
+ * a bad pointer is an error code, not a kernel page fault. */
+static uint8_t *user_addr(struct task *t, uint64_t va, uint64_t perm)
+{
+	if (va >= USER_TOP)
+		return NULL;
+	uint64_t *pte = vm_walk(t->pagetable, va, false, NULL);
+	if (!pte || (*pte & (PTE_V | PTE_U | perm)) != (PTE_V | PTE_U | perm))
+		return NULL;
+	return (uint8_t *)PA2KVA(PTE_PA(*pte)) + (va & (PGSIZE - 1));
+}
+/* LAB trap ELSE
+static uint8_t *user_addr(struct task *t, uint64_t va, uint64_t perm)
+{
+	(void)t; (void)perm;
+	return (uint8_t *)va;
+}
+   LAB trap END */
+
+/* Copy n bytes from user address src in task st to user address dst in
+ * task dt; a NULL task means the kernel (a kernel address). Returns 0, or
+ * -EFAULT if any byte is not mapped with the needed permission. */
+static int copy_between(struct task *dt, uint64_t dst, struct task *st, uint64_t src, size_t n)
+{
+	if ((st && (src + n < src || src + n > USER_TOP)) ||
+	    (dt && (dst + n < dst || dst + n > USER_TOP)))
+		return -EFAULT;
+	while (n > 0) {
+		uint8_t *s = st ? user_addr(st, src, PTE_R) : (uint8_t *)src;
+		uint8_t *d = dt ? user_addr(dt, dst, PTE_W) : (uint8_t *)dst;
+		if (!s || !d)
+			return -EFAULT;
+		size_t chunk = n;
+		if (st && chunk > PGSIZE - (src & (PGSIZE - 1)))
+			chunk = PGSIZE - (src & (PGSIZE - 1));
+		if (dt && chunk > PGSIZE - (dst & (PGSIZE - 1)))
+			chunk = PGSIZE - (dst & (PGSIZE - 1));
+		memcpy(d, s, chunk);
+		src += chunk;
+		dst += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int copyin(struct task *t, void *dst, uint64_t uva, size_t n)
+{
+	return copy_between(NULL, (uint64_t)dst, t, uva, n);
+}
+
+int copyout(struct task *t, uint64_t uva, const void *src, size_t n)
+{
+	return copy_between(t, uva, NULL, (uint64_t)src, n);
+}
+
+int copy_user(struct task *dt, uint64_t dva, struct task *st, uint64_t sva, size_t n)
+{
+	return copy_between(dt, dva, st, sva, n);
+}

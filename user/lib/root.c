@@ -1,0 +1,151 @@
+/*
+ * Helpers for the root task (the first user task, later the memory
+ * server): reading the boot info, a frame allocator over the RAM the
+ * kernel granted, and spawning a program from the boot archive.
+ */
+#include "mica.h"
+#include <mica/elf.h>
+
+const struct bootinfo *bootinfo;
+
+/* One owner word per granted frame: 0 free, else the task it is lent to. */
+#define MAX_FRAMES (1 << 18)          /* 1 GiB of RAM */
+static long frame_owner[MAX_FRAMES];
+static uint64_t nframes, next_hint, nfree;
+
+void root_init(uint64_t bootinfo_va)
+{
+	bootinfo = (const struct bootinfo *)bootinfo_va;
+	nframes = bootinfo->mem_size / 4096;
+	if (nframes > MAX_FRAMES)
+		nframes = MAX_FRAMES;
+	nfree = nframes;
+}
+
+/* The value of key=value in the kernel command line, copied into buf;
+ * NULL if the key is absent. */
+const char *root_arg(const char *key, char *buf, size_t n)
+{
+	size_t k = strlen(key);
+	const char *args = bootinfo->bootargs;
+	for (const char *p = args; *p; p++) {
+		if ((p == args || p[-1] == ' ') && strncmp(p, key, k) == 0 && p[k] == '=') {
+			size_t i = 0;
+			for (p += k + 1; *p && *p != ' ' && i + 1 < n; p++)
+				buf[i++] = *p;
+			buf[i] = 0;
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+void *frame_va(uint64_t pa)
+{
+	return (void *)(bootinfo->window_va + (pa - bootinfo->mem_base));
+}
+
+/* A zeroed frame lent to task `owner`, or 0 when RAM is exhausted. */
+uint64_t frame_alloc(long owner)
+{
+	for (uint64_t i = 0; i < nframes; i++) {
+		uint64_t f = (next_hint + i) % nframes;
+		if (frame_owner[f])
+			continue;
+		frame_owner[f] = owner;
+		next_hint = f + 1;
+		nfree--;
+		uint64_t pa = bootinfo->mem_base + f * 4096;
+		memset(frame_va(pa), 0, 4096);
+		return pa;
+	}
+	return 0;
+}
+
+void frames_release(long owner)
+{
+	for (uint64_t f = 0; f < nframes; f++)
+		if (frame_owner[f] == owner) {
+			frame_owner[f] = 0;
+			nfree++;
+		}
+}
+
+uint64_t frames_free(void)
+{
+	return nfree;
+}
+
+static const struct bootfs_entry *bootfs_find(const char *name)
+{
+	const struct bootfs *fs = (const struct bootfs *)bootinfo->bootfs_va;
+	for (uint64_t i = 0; i < fs->count; i++)
+		if (strncmp(fs->entry[i].name, name, BOOTFS_NAME_MAX) == 0)
+			return &fs->entry[i];
+	return NULL;
+}
+
+/* Map [va, va + size) in task `t` with fresh frames, copying n bytes of src. */
+static long map_fresh(long t, uint64_t va, uint64_t size, const uint8_t *src, uint64_t n, int perm)
+{
+	for (uint64_t off = 0; off < size; off += 4096) {
+		uint64_t pa = frame_alloc(t);
+		if (!pa)
+			return -ENOMEM;
+		if (off < n)
+			memcpy(frame_va(pa), src + off, n - off < 4096 ? n - off : 4096);
+		long err = map(t, va + off, pa, perm);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* Load ELF image into task t; its entry point in *entry. */
+static long load_elf(long t, const uint8_t *image, uint64_t size, uint64_t *entry)
+{
+	const struct elf_header *eh = (const struct elf_header *)image;
+	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->machine != EM_RISCV ||
+	    eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf_phdr) > size)
+		return -ENOEXEC;
+	for (int i = 0; i < eh->phnum; i++) {
+		const struct elf_phdr *ph = (const struct elf_phdr *)(image + eh->phoff) + i;
+		if (ph->type != PT_LOAD)
+			continue;
+		if (ph->vaddr % 4096 || ph->filesz > ph->memsz || ph->off + ph->filesz > size)
+			return -ENOEXEC;
+		int perm = (ph->flags & PF_R ? MAP_R : 0) | (ph->flags & PF_W ? MAP_W : 0) |
+		           (ph->flags & PF_X ? MAP_X : 0);
+		long err = map_fresh(t, ph->vaddr, (ph->memsz + 4095) & ~4095UL, image + ph->off,
+		                     ph->filesz, perm);
+		if (err < 0)
+			return err;
+	}
+	*entry = eh->entry;
+	return 0;
+}
+
+/* Start program `name` from the boot archive as a new child task with one
+ * thread (a0 = arg) at priority prio. Returns the task ID or -E... */
+long spawn(const char *name, uint64_t arg, int prio)
+{
+	const struct bootfs_entry *e = bootfs_find(name);
+	if (!e)
+		return -ENOENT;
+	long t = task_create(name);
+	if (t < 0)
+		return t;
+	uint64_t entry = 0;
+	long err = load_elf(t, (const uint8_t *)bootinfo->bootfs_va + e->offset, e->size, &entry);
+	if (err == 0)
+		err = map_fresh(t, USTACK_TOP_USER - 4 * 4096, 4 * 4096, NULL, 0, MAP_R | MAP_W);
+	if (err == 0)
+		err = thread_create(t, (void (*)(uint64_t))entry, (void *)USTACK_TOP_USER, arg, prio, -1);
+	if (err < 0) {
+		task_kill(t);
+		task_wait(t, NULL);
+		frames_release(t);
+		return err;
+	}
+	return t;
+}

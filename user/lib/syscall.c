@@ -1,0 +1,57 @@
+/* System call wrappers: ecall with the number in a7 (include/mica/syscall.h). */
+#include "mica.h"
+
+long syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r0 asm("a0") = a0;
+	register long r1 asm("a1") = a1;
+	register long r2 asm("a2") = a2;
+	register long r3 asm("a3") = a3;
+	register long r4 asm("a4") = a4;
+	register long r5 asm("a5") = a5;
+	register long r7 asm("a7") = n;
+	asm volatile("ecall" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
+	             : "memory");
+	return r0;
+}
+
+#define SC0(n)          syscall6(n, 0, 0, 0, 0, 0, 0)
+#define SC1(n, a)       syscall6(n, (long)(a), 0, 0, 0, 0, 0)
+#define SC2(n, a, b)    syscall6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define SC3(n, a, b, c) syscall6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+long debug_write(const void *buf, size_t len) { return SC2(SYS_DEBUG_WRITE, buf, len); }
+long yield(void) { return SC0(SYS_YIELD); }
+long sleep_ms(uint64_t ms) { return SC1(SYS_SLEEP, ms); }
+long self(void) { return SC0(SYS_SELF); }
+long self_task(void) { return TID_TASK(self()); }
+long notify(long task, uint64_t bits) { return SC2(SYS_NOTIFY, task, bits); }
+long task_create(const char *name) { return SC1(SYS_TASK_CREATE, name); }
+long task_grant(long task, int kind, uint64_t value) { return SC3(SYS_TASK_GRANT, task, kind, value); }
+long task_kill(long task) { return SC1(SYS_TASK_KILL, task); }
+long task_wait(long task, int *status) { return SC2(SYS_TASK_WAIT, task, status); }
+long map(long task, uint64_t va, uint64_t pa, int perm) { return syscall6(SYS_MAP, task, (long)va, (long)pa, perm, 0, 0); }
+long unmap(long task, uint64_t va) { return SC2(SYS_UNMAP, task, va); }
+long irq_register(int irq, int bit) { return SC2(SYS_IRQ_REGISTER, irq, bit); }
+long irq_ack(int irq) { return SC1(SYS_IRQ_ACK, irq); }
+uint64_t time_ns(void) { return (uint64_t)SC0(SYS_TIME); }
+long ktest(int what) { return SC1(SYS_KTEST, what); }
+
+long thread_create(long task, void (*pc)(uint64_t), void *sp, uint64_t arg, int prio, int hart)
+{
+	return syscall6(SYS_THREAD_CREATE, task, (long)pc, (long)sp, (long)arg, prio, hart);
+}
+
+void exit(int code)
+{
+	SC1(SYS_EXIT, code);
+	for (;;)
+		;
+}
+
+void thread_exit(void)
+{
+	SC0(SYS_THREAD_EXIT);
+	for (;;)
+		;
+}
