@@ -168,8 +168,10 @@ print-qemu:
 grade: all
 	@python3 grade/grade-$(LAB).py $(GRADEFLAGS)
 
-test: all
+test: all check-qemu $(BUILD)/host/fdt_test
 	@python3 grade/runtests.py
+
+include grade/host/host.mk
 
 bench: all check-qemu
 	@python3 grade/bench.py

@@ -21,7 +21,9 @@ _entry:
 	.globl secondary_entry
 secondary_entry:
 	li	s1, 1			/* s1 = 1: started by SBI HSM */
-1:	csrw	sie, zero		/* no interrupts until C is ready */
+1:
+boot_common:
+	csrw	sie, zero		/* no interrupts until C is ready */
 	csrw	sscratch, zero		/* sscratch = 0 means "in the kernel" (trap.S) */
 	mv	s0, a0			/* hart ID */
 	mv	s2, a1			/* device tree (boot hart) */

@@ -205,6 +205,7 @@ void sched_unblock(struct thread *th, int64_t result);
 noreturn void sched_run(struct thread *th);
 noreturn void schedule(void);
 void sched_tick(void);
+extern bool tick_report;
 void sched_kick(int hart);
 void tq_push(struct tqueue *q, struct thread *th);
 void tq_remove(struct thread *th);

@@ -11,17 +11,23 @@ struct cpu cpus[NCPU];
 int ncpu;
 uint64_t timebase;
 char bootargs[256];
+static int harts_up;   /* harts that finished booting (under the bkl) */
 
 extern char kernel_end[], boot_stacks[], secondary_entry[], bootfs_start[], bootfs_end[];
 
 /* The value of "key=value" in the kernel command line, up to the next
- * space (the pointer is into bootargs), or NULL when the key is absent. */
+ * space (the pointer is into bootargs); "" for a bare "key"; NULL when the
+ * key is absent. */
 const char *bootarg(const char *key)
 {
 	size_t k = strlen(key);
 	for (const char *p = bootargs; *p; p++) {
-		if ((p == bootargs || p[-1] == ' ') && strncmp(p, key, k) == 0 && p[k] == '=')
+		if ((p != bootargs && p[-1] != ' ') || strncmp(p, key, k) != 0)
+			continue;
+		if (p[k] == '=')
 			return p + k + 1;
+		if (p[k] == ' ' || p[k] == 0)
+			return p + k;
 	}
 	return NULL;
 }
@@ -50,13 +56,47 @@ static noreturn __attribute__((noinline)) void selftest_panic(void)
 	selftest_panic_inner(2);
 }
 
-static void boot_selftests(void)
+/* Check the frame allocator: every page it hands out is aligned, zeroed,
+ * inside RAM and distinct; all come back. */
+static void selftest_kalloc(uint64_t mem_end)
+{
+	uint64_t before = kalloc_free_pages(), n = 0, bad = 0;
+	void *head = NULL;
+	for (void *p; (p = kalloc()) != NULL; n++) {
+		uint64_t pa = KVA2PA(p);
+		bad += pa % PGSIZE || pa < KVA2PA(kernel_end) || pa >= mem_end || ((uint64_t *)p)[7];
+		memset(p, 0x5a, PGSIZE);   /* a double allocation would be caught below */
+		*(void **)p = head;
+		head = p;
+	}
+	for (void *p = head; p; p = head) {
+		head = *(void **)p;
+		bad += ((uint8_t *)p)[100] != 0x5a;
+		kfree(p);
+	}
+	kprintf("selftest kalloc: %lu pages allocated, %lu bad, %lu free before, %lu after\n",
+	        n, bad, before, kalloc_free_pages());
+}
+
+static void selftest_printf(void)
+{
+	kprintf("selftest printf: [%d] [%d] [%u] [%x] [%lx] [%ld] [%s] [%c] [%%] [%5d] [%-5s] [%05d] [%p]\n",
+	        42, -42, 4000000000U, 0xbeef, 0xffffffc080200000UL, -9000000000L, "str", 'c', 7,
+	        "ab", -12, (void *)0x1234);
+}
+
+static void boot_selftests(uint64_t mem_end)
 {
 	const char *test = bootarg("test");
 	if (bootarg("ptdump"))
 		vm_dump(kernel_pagetable());
 	if (!test)
 		return;
+	tick_report = strncmp(test, "ticks", 5) == 0;
+	if (strncmp(test, "kalloc", 6) == 0)
+		selftest_kalloc(mem_end);
+	if (strncmp(test, "printf", 6) == 0)
+		selftest_printf();
 	if (strncmp(test, "panic", 5) == 0)
 		selftest_panic();
 	if (strncmp(test, "wkt", 3) == 0) {
@@ -123,13 +163,23 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	trap_inithart();
 	plic_inithart();
 
+	int expected = 1;
 	for (int i = 0; i < fdt.nharts; i++) {
 		if (fdt.harts[i] == hartid || fdt.harts[i] >= NCPU)
 			continue;
-		if (sbi_hart_start(fdt.harts[i], KVA2PA(secondary_entry), 0) != 0)
+		if (sbi_hart_start(fdt.harts[i], KVA2PA(secondary_entry), 0) == 0)
+			expected++;
+		else
 			kprintf("hart %lu did not start\n", fdt.harts[i]);
 	}
-	boot_selftests();
+	/* Wait for the other harts, so every boot looks the same. */
+	c->started = true;
+	harts_up = 1;
+	bkl_unlock();
+	while (__atomic_load_n(&harts_up, __ATOMIC_ACQUIRE) < expected)
+		;
+	bkl_lock();
+	boot_selftests(mem_end);
 
 	const char *init = bootarg("init");
 	char name[BOOTFS_NAME_MAX] = "init";
@@ -142,7 +192,6 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	}
 	if (!task_load_root(name, bootinfo_make(pool_end, mem_end)))
 		panic("cannot start the root task '%s'", name);
-	c->started = true;
 	schedule();
 }
 
@@ -155,5 +204,6 @@ void kmain_secondary(uint64_t hartid)
 	plic_inithart();
 	kprintf("hart %lu started\n", hartid);
 	c->started = true;
+	harts_up++;
 	schedule();
 }

@@ -18,6 +18,8 @@
 #ifndef MEMLAYOUT_H
 #define MEMLAYOUT_H
 
+#include <mica/layout.h>   /* USER_TOP and the user half */
+
 #define KERNBASE      0xffffffc000000000UL   /* first address of the upper half */
 #define KERNEL_PA     0x80200000UL            /* where OpenSBI enters us */
 #define RAM_BASE      0x80000000UL
@@ -30,7 +32,6 @@
 #define PLIC          0x0c000000UL
 #define PLIC_SIZE     0x400000UL
 
-#define USER_TOP      0x4000000000UL          /* end of the lower half (256 GiB) */
 
 #define PA2KVA(pa)    ((void *)((uint64_t)(pa) + KERNBASE))
 #define KVA2PA(va)    ((uint64_t)(va) - KERNBASE)

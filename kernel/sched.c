@@ -18,6 +18,7 @@
 static struct spinlock bkl;
 static struct tqueue runq[NPRIO];   /* one FIFO per priority */
 static uint32_t runq_mask;          /* bit p set: runq[p] is not empty */
+bool tick_report;                   /* test=ticks: say when ticks arrive */
 
 void bkl_lock(void)
 {
@@ -260,7 +261,8 @@ void sched_tick(void)
 {
 	struct cpu *c = mycpu();
 	timer_arm();
-	c->ticks++;
+	if (++c->ticks == 10 && tick_report)
+		kprintf("hart %lu: 10 timer ticks\n", c->hartid);
 	sched_timeouts();
 	struct thread *cur = c->cur;
 	if (cur && --cur->slice <= 0) {

@@ -107,8 +107,6 @@ void trap_kernel(uint64_t *regs)
 	const char *fn = ksym_lookup(regs[R_PC], &off);
 	kprintf("\nkernel trap: %s at pc %p (%s+0x%lx), address %p\n", cause_name(cause),
 	        (void *)regs[R_PC], fn ? fn : "?", off, (void *)addr);
-	kprintf("  %s+0x%lx\n", fn ? fn : "?", off);
-	mycpu()->stack_top = mycpu()->stack_top;   /* backtrace from the faulting frame */
-	backtrace(regs[8]);
+	backtrace(regs[8]);   /* from the frame of the function that trapped */
 	panic("kernel trap");
 }

@@ -10,12 +10,9 @@
 #define MICA_BOOTINFO_H
 
 #include <stdint.h>
+#include <mica/layout.h>
 
 #define BOOTINFO_MAGIC  0x4d4943414254ULL   /* "MICABT" */
-#define BOOTINFO_VA     0x3f000000UL        /* where the page is mapped */
-#define BOOTFS_VA       0x3e000000UL        /* where the archive is mapped */
-#define WINDOW_VA       0x2000000000UL      /* where the root's RAM is mapped */
-#define USTACK_TOP_USER 0x80000000UL        /* top of a program's first stack */
 
 #define BOOTFS_NAME_MAX 24
 struct bootfs_entry {

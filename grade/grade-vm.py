@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Lab vm: the frame allocator, Sv39 page tables, the higher-half kernel
+with W^X, and the page-table printer."""
+import os
+import re
+import subprocess
+
+from gradelib import Lab, assert_eq, assert_true, repo_root
+
+lab = Lab("vm")
+RANGE = re.compile(r"^\s+0x([0-9a-f]+)-0x([0-9a-f]+) -> ([0-9a-f]+) ([r-][w-][x-][u-][g-])$")
+
+
+def kernel_symbols():
+    """Addresses of the linker symbols that bound the kernel's sections."""
+    nm = os.environ.get("NM", "riscv64-unknown-elf-nm")
+    out = subprocess.run([nm, os.path.join(repo_root(), "build", "kernel.elf")],
+                         capture_output=True, text=True, check=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            syms[parts[2]] = int(parts[0], 16)
+    return syms
+
+
+def page_table(q):
+    """The first page table Mica prints, as (start, end, pa, perms) ranges.
+    Waits for QEMU to power off first, so the whole table is there."""
+    q.expect_exit()
+    lines = q.lines()
+    first = next((i for i, l in enumerate(lines) if l.startswith("page table 0x")), None)
+    assert_true(first is not None, "no 'page table' line in the output")
+    ranges = []
+    for line in lines[first + 1:]:
+        r = RANGE.match(line)
+        if not r:
+            break
+        ranges.append((int(r.group(1), 16), int(r.group(2), 16), int(r.group(3), 16), r.group(4)))
+    return ranges
+
+
+@lab.test(20, "kernel_sections_have_exact_permissions", append="ptdump")
+def sections(q):
+    s = kernel_symbols()
+    ranges = page_table(q)
+    want = [(s["kernel_start"], s["etext"], "r-x-g", "text"),
+            (s["etext"], s["erodata"], "r---g", "rodata"),
+            (s["erodata"], s["kernel_end"], "rw--g", "data and bss")]
+    for start, end, perms, what in want:
+        cover = [r for r in ranges if r[0] <= start < r[1]]
+        assert_true(cover, f"{what} at {start:#x} is not mapped")
+        r = cover[0]
+        assert_eq(r[3], perms, f"permissions of {what}")
+        assert_true(r[1] >= end, f"{what} mapping ends at {r[1]:#x}, before {end:#x}")
+        assert_eq(r[2], start - 0xffffffc000000000, f"physical address of {what}")
+
+
+@lab.test(10, "nothing_is_writable_and_executable", append="ptdump")
+def wxorx(q):
+    ranges = page_table(q)
+    assert_true(len(ranges) >= 4, f"only {len(ranges)} ranges printed")
+    for start, end, _, perms in ranges:
+        assert_true(not (perms[1] == "w" and perms[2] == "x"),
+                    f"{start:#x}-{end:#x} is both writable and executable ({perms})")
+        assert_true(perms[3] == "-", f"kernel mapping {start:#x}-{end:#x} is user-accessible")
+
+
+@lab.test(10, "devices_and_ram_are_in_the_direct_map", append="ptdump")
+def direct_map(q):
+    ranges = page_table(q)
+    for pa, what in ((0x10000000, "UART"), (0x0C000000, "PLIC"), (0x87FFF000, "last page of RAM")):
+        va = 0xffffffc000000000 + pa
+        cover = [r for r in ranges if r[0] <= va < r[1]]
+        assert_true(cover, f"{what} ({pa:#x}) is not mapped at {va:#x}")
+        assert_eq(cover[0][3], "rw--g", f"permissions of {what}")
+
+
+@lab.test(15, "write_to_kernel_text_faults", append="test=wkt", cpus=1)
+def wkt(q):
+    q.expect(r"^selftest: writing to kernel text")
+    q.expect(r"^kernel trap: store page fault at pc 0x\S+ \(kmain\+0x[0-9a-f]+\)")
+    q.expect_exit()
+    q.expect_not(r"did not fault")
+
+
+@lab.test(15, "frame_allocator_gives_every_page_once", append="test=kalloc")
+def kalloc(q):
+    m = q.expect(r"^selftest kalloc: (\d+) pages allocated, (\d+) bad, (\d+) free before, (\d+) after")
+    n, bad, before, after = map(int, m.groups())
+    assert_true(n > 1000, f"only {n} pages could be allocated")
+    assert_eq(bad, 0, "pages that were misaligned, outside RAM, not zeroed or handed out twice")
+    assert_eq(n, before, "pages allocated vs free pages reported")
+    assert_eq(after, before, "free pages after freeing them all")
+
+
+@lab.test(15, "user_page_table_has_user_segments_and_shared_kernel", append="init=vmtest")
+def user_pt(q):
+    ranges = page_table(q)
+    user = [r for r in ranges if r[3][3] == "u"]
+    kern = [r for r in ranges if r[3][3] == "-"]
+    perms = {r[0]: r[3] for r in user}
+    assert_eq(perms.get(0x10000), "r-xu-", "user text at 0x10000")
+    assert_true(any(p == "r--u-" for p in perms.values()), f"no read-only user data in {perms}")
+    assert_true(any(p == "rw-u-" for p in perms.values()), f"no writable user data in {perms}")
+    assert_true(all(r[1] <= 0x4000000000 for r in user), "user mapping above USER_TOP")
+    assert_true(kern and all(r[0] >= 0xffffffc000000000 and r[3][4] == "g" for r in kern),
+                "kernel half missing or not global in the task's page table")
+    assert_true(any(l.startswith("vmtest: done") for l in q.lines()), "vmtest did not finish")
+
+
+lab.run()

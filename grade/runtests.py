@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""make test: every test Mica has, host-side and in QEMU, one summary.
+
+Runs the host unit tests, then each lab's grade script (every grade test
+counts as one test), and ends with the line `N passed, N failed`. Exit
+status 0 only if nothing failed. Output of failed QEMU tests is saved under
+grade-out/<lab>/ by the grade scripts."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+LABS = ["boot", "vm", "trap", "sched", "ipc"]
+QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
+TALLY = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def add(self, name, ok):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed.append(name)
+
+
+def run(cmd, **kw):
+    """Run cmd, echo its output, return (exit status, output)."""
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+    out = p.stdout + p.stderr
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    return p.returncode, out
+
+
+def host_program(tally, name, cmd):
+    """A host test program that ends with `N passed, N failed`."""
+    print(f"== host: {name}")
+    status, out = run(cmd)
+    m = TALLY.findall(out)
+    if not m:
+        tally.add(f"host/{name}", False)
+        print(f"   (no tally line; exit status {status})")
+        return
+    passed, failed = map(int, m[-1])
+    tally.passed += passed
+    tally.failed += [f"host/{name}"] * failed
+    if status != 0 and failed == 0:
+        tally.add(f"host/{name} (exit status {status})", False)
+
+
+def fdt_tests(tally):
+    """The device-tree parser against trees QEMU writes for several machines."""
+    kernel = os.path.join(BUILD, "kernel.elf")
+    for cpus, mem, args in ((1, 128, ""), (3, 256, "init=foo case=bar"), (8, 2048, "x")):
+        dtb = os.path.join(BUILD, "host", f"virt-{cpus}-{mem}.dtb")
+        cmd = [QEMU, "-machine", f"virt,dumpdtb={dtb}", "-smp", str(cpus), "-m", f"{mem}M",
+               "-kernel", kernel, "-nographic"] + (["-append", args] if args else [])
+        subprocess.run(cmd, cwd=ROOT, capture_output=True)
+        host_program(tally, f"fdt {cpus} harts {mem}M",
+                     [os.path.join(BUILD, "host", "fdt_test"), dtb, str(cpus), str(mem), args])
+    host_program(tally, "fdt corrupt trees",
+                 [os.path.join(BUILD, "host", "fdt_test"), "--corrupt", dtb])
+
+
+def grade_lab(tally, lab):
+    script = os.path.join(ROOT, "grade", f"grade-{lab}.py")
+    if not os.path.exists(script):
+        return
+    print(f"== grade {lab}")
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as summary:
+        env = dict(os.environ, GRADE_SUMMARY_FILE=summary.name)
+        status, _ = run([sys.executable, script], env=env)
+        lines = summary.read().split("\n")
+    results = [l.split(" ", 1) for l in lines if l.strip()]
+    if not results:
+        tally.add(f"grade/{lab} (ran no test, exit status {status})", False)
+    for verdict, name in results:
+        tally.add(name, verdict == "PASS")
+
+
+def main():
+    tally = Tally()
+    host_program(tally, "gradelib self-test", [sys.executable, "grade/selftest_gradelib.py"])
+    fdt_tests(tally)
+    for lab in LABS:
+        grade_lab(tally, lab)
+    if tally.failed:
+        print("failed:")
+        for name in tally.failed:
+            print(f"  {name}")
+    print(f"{tally.passed} passed, {len(tally.failed)} failed")
+    return 1 if tally.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

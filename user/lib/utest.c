@@ -1,0 +1,55 @@
+/* The driver for in-QEMU test programs (utest.h). */
+#include "utest.h"
+
+int utest_failures;
+
+int utest_main(uint64_t bootinfo_va, const struct utest_case *cases, int n)
+{
+	char want[32];
+	root_init(bootinfo_va);
+	const char *only = root_arg("case", want, sizeof(want));
+	int failed = 0, ran = 0;
+	for (int i = 0; i < n; i++) {
+		if (only && strcmp(only, cases[i].name) != 0)
+			continue;
+		utest_failures = 0;
+		printf("case %s: start\n", cases[i].name);
+		cases[i].fn();
+		ran++;
+		if (utest_failures) {
+			failed++;
+			printf("case %s: FAIL (%d checks failed)\n", cases[i].name, utest_failures);
+		} else {
+			printf("case %s: PASS\n", cases[i].name);
+		}
+	}
+	if (!ran)
+		printf("no test case named '%s'\n", only ? only : "");
+	printf("tests done: %d of %d cases failed\n", failed, ran);
+	return failed || !ran;
+}
+
+/* Wait up to timeout_ms for child `id` to die and reap it (its exit code
+ * in *status, its frames returned). Page faults of children meanwhile are
+ * refused, which ends the faulting child. Returns 0 or -ETIMEDOUT. */
+long utest_wait(long id, int *status, uint64_t timeout_ms)
+{
+	uint64_t end = time_ns() + timeout_ms * 1000000;
+	for (;;) {
+		long r = task_wait(id, status);
+		if (r != -EAGAIN) {
+			frames_release(id);
+			return r < 0 ? r : 0;
+		}
+		uint64_t now = time_ns();
+		if (now >= end)
+			return -ETIMEDOUT;
+		struct msg m = { 0 };
+		long sender;
+		if (ipc_recv(IPC_ANY, &m, &sender, (end - now) / 1000000 + 1) >= 0 &&
+		    m.label == LABEL_PAGE_FAULT) {
+			struct msg no = { .label = (uint64_t)-EFAULT };
+			ipc_reply(sender, &no);
+		}
+	}
+}

@@ -1,0 +1,157 @@
+/*
+ * Lab trap tests: system calls with hostile arguments, and user programs
+ * that do what they must not (jump into the kernel, write kernel memory,
+ * run a privileged instruction, touch an unmapped page). The kernel must
+ * answer each with an error code or by ending the offending task, and
+ * keep running.
+ */
+#include "utest.h"
+
+#define KERNEL_ADDR 0xffffffc080200000UL
+#define UNMAPPED    0x0000003000000000UL
+
+enum { CRASH_KJUMP = 1, CRASH_KWRITE, CRASH_ILLEGAL, CRASH_NULL, CRASH_KREAD };
+
+static const char rodata_word[8] = "ro";
+
+static void badptr(void)
+{
+	char buf[16] = "hello";
+	int status;
+	CHECK_EQ(debug_write(NULL, 10), -EFAULT, "debug_write(NULL)");
+	CHECK_EQ(debug_write((void *)KERNEL_ADDR, 16), -EFAULT, "debug_write(kernel address)");
+	CHECK_EQ(debug_write((void *)UNMAPPED, 100), -EFAULT, "debug_write(unmapped)");
+	CHECK_EQ(debug_write((void *)(USER_TOP - 8), 16), -EFAULT, "debug_write(across USER_TOP)");
+	CHECK_EQ(debug_write((void *)-1UL, 2), -EFAULT, "debug_write(wrapping pointer)");
+	CHECK_EQ(debug_write(buf, 1UL << 40), -EINVAL, "debug_write(huge length)");
+	CHECK_EQ(task_create((const char *)KERNEL_ADDR), -EFAULT, "task_create(kernel name)");
+	CHECK_EQ(task_create((const char *)UNMAPPED), -EFAULT, "task_create(unmapped name)");
+	long child = task_create("victim");
+	CHECK(child > 0, "task_create: %ld", child);
+	CHECK_EQ(task_kill(child), 0, "task_kill(child)");
+	CHECK_EQ(task_wait(child, (int *)rodata_word), -EFAULT, "task_wait(read-only status)");
+	CHECK_EQ(task_wait(child, &status), -ESRCH, "task_wait(reaped child)");
+	CHECK_EQ(task_wait(0, (int *)KERNEL_ADDR), -ESRCH, "task_wait(no children)");
+	CHECK_EQ(task_kill(12345), -ESRCH, "task_kill(bad ID)");
+	CHECK_EQ(task_kill(0), -ESRCH, "task_kill(0)");
+	CHECK_EQ(task_grant(-1, GRANT_SEND, 1), -ESRCH, "task_grant(bad task)");
+	CHECK_EQ(notify(999999, 1), -ESRCH, "notify(bad ID)");
+	CHECK_EQ(thread_create(999999, (void *)0x10000, (void *)0x1000, 0, 1, -1), -ESRCH,
+	         "thread_create(bad task)");
+	CHECK_EQ(thread_create(0, (void *)KERNEL_ADDR, (void *)0x1000, 0, 1, -1), -EINVAL,
+	         "thread_create(kernel pc)");
+	CHECK_EQ(thread_create(0, (void *)0x10000, (void *)0x1000, 0, 99, -1), -EINVAL,
+	         "thread_create(bad priority)");
+	CHECK_EQ(thread_create(0, (void *)0x10000, (void *)0x1000, 0, 1, 64), -EINVAL,
+	         "thread_create(bad hart)");
+	CHECK_EQ(map(0, 0x40000001, bootinfo->mem_base, MAP_R), -EINVAL, "map(unaligned va)");
+	CHECK_EQ(map(0, KERNEL_ADDR, bootinfo->mem_base, MAP_R), -EINVAL, "map(kernel va)");
+	CHECK_EQ(map(0, 0x40000000, 0x80200000, MAP_R | MAP_W), -EPERM, "map(kernel image frame)");
+	CHECK_EQ(map(0, 0x40000000, bootinfo->mem_base, MAP_R | MAP_W | MAP_X), -EINVAL,
+	         "map(writable and executable)");
+	CHECK_EQ(map(0, 0x40000000, bootinfo->mem_base, MAP_W), -EINVAL, "map(write-only)");
+	CHECK_EQ(map(0, 0x40000000, bootinfo->mem_base, 0x100), -EINVAL, "map(bad permission bits)");
+	CHECK_EQ(map(999999, 0x40000000, bootinfo->mem_base, MAP_R), -ESRCH, "map(bad task)");
+	CHECK_EQ(unmap(0, UNMAPPED), -EINVAL, "unmap(unmapped)");
+	CHECK_EQ(unmap(0, KERNEL_ADDR), -EINVAL, "unmap(kernel va)");
+	CHECK_EQ(irq_register(0, 1), -EINVAL, "irq_register(0)");
+	CHECK_EQ(irq_register(1000, 1), -EINVAL, "irq_register(1000)");
+	CHECK_EQ(irq_register(10, 64), -EINVAL, "irq_register(bit 64)");
+	CHECK_EQ(irq_ack(5), -EINVAL, "irq_ack(not ours)");
+	CHECK_EQ(irq_ack(-1), -EINVAL, "irq_ack(-1)");
+	CHECK_EQ(ktest(999), -EINVAL, "ktest(999)");
+	CHECK_EQ(sleep_ms(IPC_FOREVER), -EINVAL, "sleep(forever)");
+	CHECK_EQ(syscall6(999, 1, 2, 3, 4, 5, 6), -ENOSYS, "syscall 999");
+	CHECK_EQ(syscall6(-1, 1, 2, 3, 4, 5, 6), -ENOSYS, "syscall -1");
+
+	struct msg m = { 0 };
+	struct ipc_args a = { .timeout = 0 };
+	CHECK_EQ(ipc(7, 0, &m, &a, NULL), -EINVAL, "ipc(bad operation)");
+	CHECK_EQ(ipc(5, 0, &m, &a, NULL), -EINVAL, "ipc(send|reply)");
+	CHECK_EQ(ipc_send(999999, &m, 0), -ESRCH, "ipc_send(bad ID)");
+	CHECK_EQ(ipc_recv(999999, &m, NULL, 0), -ESRCH, "ipc_recv(from bad ID)");
+	CHECK_EQ(ipc_reply(999999, &m), -ESRCH, "ipc_reply(bad thread)");
+	CHECK_EQ(ipc_reply(self(), &m), -ESRCH, "ipc_reply(self, not waiting)");
+	a = (struct ipc_args){ .sbuf = buf, .slen = IPC_BULK_MAX + 1 };
+	CHECK_EQ(ipc(IPC_SEND | IPC_BULK_SEND, 1, &m, &a, NULL), -EMSGSIZE, "ipc(bulk too large)");
+	long sender = -1;
+	CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 0), 0, "ipc_recv(poll): the victim's exit notification");
+	CHECK(m.label == LABEL_NOTIFY && (m.w[0] & NOTIFY_CHILD_EXIT) && sender == 0,
+	      "notification: label %lu bits %lx sender %ld", m.label, m.w[0], sender);
+	CHECK_EQ(ipc_recv(IPC_ANY, &m, NULL, 0), -ETIMEDOUT, "ipc_recv(poll, nothing there)");
+	printf("badptr: kernel still alive after %s\n", "hostile calls");
+}
+
+/* Run crash kind `kind` in a child task and check how it ended. */
+static void crash_child(int kind, const char *what)
+{
+	long c = spawn("traptest", kind, 4);
+	int status = 0;
+	CHECK(c > 0, "spawn: %ld", c);
+	if (c <= 0)
+		return;
+	CHECK_EQ(utest_wait(c, &status, 5000), 0, "child ended");
+	CHECK_EQ(status, -1, "exit status of a killed task");
+	printf("%s: child %ld ended with status %d; kernel alive\n", what, c, status);
+}
+
+static void kjump(void) { crash_child(CRASH_KJUMP, "kjump"); }
+static void kwrite(void) { crash_child(CRASH_KWRITE, "kwrite"); }
+static void kread(void) { crash_child(CRASH_KREAD, "kread"); }
+static void illegal(void) { crash_child(CRASH_ILLEGAL, "illegal"); }
+static void nullptr(void) { crash_child(CRASH_NULL, "nullptr"); }
+
+/* A child: do the forbidden thing `kind`. Reaching the end is a failure. */
+static int crash(uint64_t kind)
+{
+	switch (kind) {
+	case CRASH_KJUMP:
+		((void (*)(void))KERNEL_ADDR)();
+		break;
+	case CRASH_KWRITE:
+		*(volatile uint64_t *)(KERNEL_ADDR + 0x2000) = 1;
+		break;
+	case CRASH_KREAD:
+		printf("read %lx\n", *(volatile uint64_t *)KERNEL_ADDR);
+		break;
+	case CRASH_ILLEGAL: {
+		uint64_t v;
+		asm volatile("csrr %0, sstatus" : "=r"(v));
+		printf("read sstatus %lx\n", v);
+		break;
+	}
+	case CRASH_NULL: {
+		volatile uint64_t *volatile p = (volatile uint64_t *)8;
+		printf("read %lx\n", *p);
+		break;
+	}
+	}
+	printf("FAIL: crash kind %lu survived\n", kind);
+	return 0;
+}
+
+/* Busy for 300 ms of wall time: timer interrupts keep arriving meanwhile. */
+static void spin(void)
+{
+	uint64_t start = time_ns();
+	while (time_ns() - start < 300000000UL)
+		;
+	printf("spin: 300 ms passed\n");
+}
+
+static const struct utest_case cases[] = {
+	{ "spin", spin },
+	{ "badptr", badptr },
+	{ "kjump", kjump },
+	{ "kwrite", kwrite },
+	{ "kread", kread },
+	{ "illegal", illegal },
+	{ "nullptr", nullptr },
+};
+
+int main(uint64_t arg)
+{
+	if (arg != BOOTINFO_VA)
+		return crash(arg);
+	return utest_main(arg, cases, sizeof(cases) / sizeof(cases[0]));
+}
