@@ -47,6 +47,7 @@ UPROGS := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
 QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-kernel $(BUILD)/kernel.elf $(QEMUEXTRA)
 
+.SECONDARY:
 .PHONY: all qemu qemu-gdb grade test bench clean check-tools check-qemu print-qemu help handin
 all: check-tools $(BUILD)/kernel.elf
 

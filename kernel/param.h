@@ -5,8 +5,6 @@
 #define NCPU          8      /* most harts Mica will start */
 #define KSTACK_SIZE   16384  /* per-hart kernel stack */
 #define NTASK         64     /* tasks alive at once, zombies included */
-#define NPRIO         8      /* priorities 0 (lowest) .. NPRIO-1 */
-#define PRIO_DEFAULT  4
 #define MAX_CHILDREN  16     /* live children per task */
 #define KPAGES_QUOTA  128    /* kernel pages (page tables) a task may use */
 #define KPOOL_MAX     (16UL << 20)   /* kernel keeps at most this much RAM */

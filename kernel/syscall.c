@@ -237,8 +237,10 @@ static int64_t sys_ktest(struct thread *t)
 		for (int i = 0; i < NTASK; i++)
 			ntasks += tasks[i].state != TASK_FREE;
 		kprintf("kstats: tasks %d free-pages %lu\n", ntasks, kalloc_free_pages());
-		return 0;
+		return (int64_t)kalloc_free_pages();
 	}
+	case KTEST_HART:
+		return (int64_t)mycpu()->hartid;
 	}
 	return -EINVAL;
 }

@@ -32,6 +32,11 @@ enum {
 	SYS_NCALLS
 };
 
+/* Thread priorities: 0 (lowest) .. NPRIO-1. The root task starts at
+ * PRIO_DEFAULT; no thread may be created above its creator's priority. */
+#define NPRIO        8
+#define PRIO_DEFAULT 4
+
 /* IDs. A thread ID is task ID * TASK_MAX_THREADS + thread index, so a
  * receiver learns both the sending thread and its task from one word.
  * ID 0 is never a task or thread: as a sender it means "the kernel"
@@ -91,7 +96,8 @@ enum {
 /* SYS_KTEST selectors: kernel checks the graders trigger from user space. */
 enum {
 	KTEST_PTDUMP = 1,     /* print the caller's page table */
-	KTEST_STATS  = 2,     /* print kernel object counts */
+	KTEST_STATS  = 2,     /* print kernel object counts; returns free kernel pages */
+	KTEST_HART   = 3,     /* returns the hart the caller runs on */
 };
 
 #endif
