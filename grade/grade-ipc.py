@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Lab ipc: send/recv/call/reply_recv, notifications, timeouts, interrupts
+and page faults as messages, bulk data, hostile callers. The user side is
+user/tests/ipctest.c; each test runs one of its cases."""
+from gradelib import Lab
+
+lab = Lab("ipc")
+
+
+def case(points, test_name, name, cpus, *lines):
+    """A test running ipctest's case `name` on `cpus` harts that must pass
+    and print each regex in lines, in order."""
+    @lab.test(points, test_name, cpus=cpus, append=f"init=ipctest case={name}")
+    def _(q):
+        q.expect_seq(list(lines) + [rf"^case {name}: PASS"])
+        q.expect_not(r"^FAIL")
+        q.expect(r"^root task 'ipctest' exited with status 0")
+
+
+case(10, "messages_arrive_in_order", "order", 2, r"^order: 200 messages arrived in order")
+case(10, "call_reply_under_load_one_hart", "callload", 1, r"^callload: 6 clients x 300 calls, 1800 answered")
+case(15, "call_reply_under_load_four_harts", "callload", 4, r"^callload: 6 clients x 300 calls, 1800 answered")
+case(10, "recv_from_one_sender_while_others_wait", "filter", 2, r"^filter: B first, then (AC|CA)")
+case(10, "timeouts_poll_finite_and_infinite", "timeouts", 2, r"^timeouts: poll, 50 ms, forever")
+case(10, "peer_death_unblocks_with_error", "death", 2, r"^death: call, send and recv on a dying peer")
+case(10, "notifications_coalesce_and_wake", "notify", 2, r"^notify: bits coalesce")
+case(10, "page_faults_go_to_the_pager_as_messages", "pagefault", 2,
+     r"^faulter: heap pages work \(sum 369f\)",
+     r"^task \d+ \(ipctest\): page fault at 0x0+50000000 not resolved by its pager: killed",
+     r"^pagefault: 3 faults served by the pager, 1 refused")
+case(10, "bulk_data_travels_intact_and_bad_buffers_fail", "bulk", 2, r"^bulk: 1 to 8192 bytes travel intact")
+case(15, "forged_rights_and_bad_ids_are_refused", "hostile", 2, r"^hostile: forged rights and bad IDs refused")
+
+
+@lab.test(10, "uart_interrupt_arrives_as_notification", cpus=2, append="init=ipctest case=irq")
+def irq(q):
+    q.expect(r"^irq: waiting for input")
+    q.send("z")
+    q.expect(r"^irq: got 'z' by interrupt")
+    q.expect(r"^case irq: PASS")
+    q.expect_not(r"^FAIL")
+
+
+lab.run()

@@ -1,0 +1,487 @@
+/*
+ * Lab ipc tests: message order, call/reply under load from many clients
+ * on several harts, receive filters, timeouts, peer death, notifications,
+ * interrupts, page faults as messages, bulk data, and hostile callers.
+ * The root task runs the cases; children are this same program started
+ * with arg = role | peer << 8 | param << 40.
+ */
+#include "utest.h"
+
+enum {
+	ROLE_SINK = 1,      /* receive param messages, check their order */
+	ROLE_ECHO,          /* server: reply to each call with a checksum */
+	ROLE_CLIENT,        /* make param calls to peer, check each reply */
+	ROLE_SEND_LATER,    /* sleep param ms, then send one message to peer */
+	ROLE_TAGGED,        /* send one message with label param to peer */
+	ROLE_DIE_ON_RECV,   /* receive one message and exit without replying */
+	ROLE_HOLD,          /* receive one message and never reply */
+	ROLE_NOTIFIER,      /* notify peer: bit 1 three times, then bit 2 */
+	ROLE_FAULTER,       /* touch unmapped heap pages, then a refused one */
+	ROLE_HOSTILE,       /* try what it has no right to */
+	ROLE_IDLE,          /* sleep forever */
+};
+
+#define LABEL_DATA   0x100
+#define LABEL_STATS  0x101
+#define LABEL_QUIT   0x102
+#define HEAP         0x40000000UL
+#define REFUSED      0x50000000UL
+
+static uint64_t make_arg(int role, long peer, uint64_t param)
+{
+	return (uint64_t)role | (uint64_t)peer << 8 | param << 40;
+}
+
+static long child(int role, long peer, uint64_t param)
+{
+	long c = spawn("ipctest", make_arg(role, peer, param), PRIO_DEFAULT);
+	CHECK(c > 0, "spawn role %d: %ld", role, c);
+	if (c > 0 && role == ROLE_CLIENT)   /* clients may call their server */
+		CHECK_EQ(task_grant(c, GRANT_SEND, peer), 0, "grant send right");
+	return c;
+}
+
+static int reap(long c)
+{
+	int status = -999;
+	CHECK_EQ(utest_wait(c, &status, 20000), 0, "child ends");
+	return status;
+}
+
+static uint64_t ms_since(uint64_t t0)
+{
+	return (time_ns() - t0) / 1000000;
+}
+
+static uint64_t checksum(const struct msg *m)
+{
+	return m->label * 31 + m->w[0] * 7 + m->w[1] * 5 + m->w[2] * 3 + m->w[3];
+}
+
+static uint64_t bytes_sum(const uint8_t *p, size_t n)
+{
+	uint64_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s = s * 131 + p[i];
+	return s;
+}
+
+/* ---- the cases (run by the root task) ---- */
+
+static void order(void)
+{
+	long sink = child(ROLE_SINK, self_task(), 200);
+	for (uint64_t i = 0; i < 200; i++) {
+		struct msg m = { .label = LABEL_DATA, .w = { i, ~i, i * 3, 0 } };
+		CHECK_EQ(ipc_send(sink, &m, IPC_FOREVER), 0, "send");
+	}
+	CHECK_EQ(reap(sink), 0, "sink's verdict on 200 messages");
+	printf("order: 200 messages arrived in order\n");
+}
+
+static void callload(void)
+{
+	enum { CLIENTS = 6, CALLS = 300 };
+	long server = child(ROLE_ECHO, 0, 0), clients[CLIENTS];
+	for (int i = 0; i < CLIENTS; i++)
+		clients[i] = child(ROLE_CLIENT, server, CALLS);
+	int bad = 0;
+	for (int i = 0; i < CLIENTS; i++)
+		bad += reap(clients[i]);
+	CHECK_EQ(bad, 0, "replies with a wrong checksum or error");
+	struct msg m = { .label = LABEL_STATS };
+	CHECK_EQ(ipc_call(server, &m, 5000), 0, "stats call");
+	CHECK_EQ(m.w[0], CLIENTS * CALLS + 0, "calls the server answered");
+	CHECK_EQ(m.w[1], 0, "duplicate or lost sequence numbers seen by the server");
+	printf("callload: %d clients x %d calls, %lu answered, harts used %lx\n", CLIENTS, CALLS,
+	       m.w[0], m.w[2]);
+	task_kill(server);
+	reap(server);
+}
+
+static void filter(void)
+{
+	long a = child(ROLE_TAGGED, self_task(), 'A');
+	long b = child(ROLE_TAGGED, self_task(), 'B');
+	long c = child(ROLE_TAGGED, self_task(), 'C');
+	sleep_ms(100);   /* all three are now blocked sending to us */
+	struct msg m;
+	long sender;
+	CHECK_EQ(ipc_recv(b, &m, &sender, 1000), 0, "recv from B");
+	CHECK(m.label == 'B' && TID_TASK(sender) == b, "got '%c' from task %ld, want B from %ld",
+	      (char)m.label, TID_TASK(sender), b);
+	char got[3];
+	for (int i = 0; i < 2; i++) {
+		m.label = 0;
+		CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 1000), 0, "recv any");
+		got[i] = (char)m.label;
+		CHECK((m.label == 'A' && TID_TASK(sender) == a) || (m.label == 'C' && TID_TASK(sender) == c),
+		      "label %c from %ld", (char)m.label, TID_TASK(sender));
+	}
+	got[2] = 0;
+	CHECK(got[0] != got[1], "received %s", got);
+	printf("filter: B first, then %s\n", got);
+	reap(a);
+	reap(b);
+	reap(c);
+}
+
+static void timeouts(void)
+{
+	struct msg m = { 0 };
+	long idle = child(ROLE_IDLE, 0, 0);
+	uint64_t t0 = time_ns();
+	CHECK_EQ(ipc_recv(idle, &m, NULL, 0), -ETIMEDOUT, "poll recv");
+	CHECK_EQ(ipc_send(idle, &m, 0), -ETIMEDOUT, "poll send to a task not receiving");
+	CHECK(ms_since(t0) < 20, "polls took %lu ms", ms_since(t0));
+	t0 = time_ns();
+	CHECK_EQ(ipc_recv(idle, &m, NULL, 50), -ETIMEDOUT, "recv with 50 ms timeout");
+	uint64_t ms = ms_since(t0);
+	CHECK(ms >= 50 && ms < 1000, "50 ms timeout took %lu ms", ms);
+	t0 = time_ns();
+	CHECK_EQ(ipc_send(idle, &m, 50), -ETIMEDOUT, "send with 50 ms timeout");
+	CHECK(ms_since(t0) >= 50, "send timeout after %lu ms", ms_since(t0));
+
+	long later = child(ROLE_SEND_LATER, self_task(), 100);
+	t0 = time_ns();
+	CHECK_EQ(ipc_recv(later, &m, NULL, IPC_FOREVER), 0, "recv forever");
+	ms = ms_since(t0);
+	CHECK(ms >= 90 && m.label == LABEL_DATA, "message after %lu ms label %lx", ms, m.label);
+	reap(later);
+
+	long hold = child(ROLE_HOLD, self_task(), 0);
+	t0 = time_ns();
+	m.label = LABEL_DATA;
+	CHECK_EQ(ipc_call(hold, &m, 80), -ETIMEDOUT, "call to a server that never replies");
+	CHECK(ms_since(t0) >= 80, "call timeout after %lu ms", ms_since(t0));
+	printf("timeouts: poll, 50 ms, forever and call timeouts behave\n");
+	task_kill(hold);
+	reap(hold);
+	task_kill(idle);
+	reap(idle);
+}
+
+static long victim;
+
+static void killer(uint64_t ms)
+{
+	sleep_ms(ms);
+	task_kill(victim);
+	thread_exit();
+}
+
+static void death(void)
+{
+	struct msg m = { .label = LABEL_DATA };
+	long d = child(ROLE_DIE_ON_RECV, self_task(), 0);
+	CHECK_EQ(ipc_call(d, &m, IPC_FOREVER), -EDEAD, "call to a server that dies");
+	reap(d);
+
+	uint64_t pa = frame_alloc(self_task());
+	victim = child(ROLE_IDLE, 0, 0);
+	CHECK(thread_create(0, killer, (uint8_t *)frame_va(pa) + 4096, 100, PRIO_DEFAULT, -1) > 0,
+	      "killer thread");
+	CHECK_EQ(ipc_send(victim, &m, IPC_FOREVER), -EDEAD, "send blocked on a task that is killed");
+	reap(victim);
+
+	victim = child(ROLE_IDLE, 0, 0);
+	CHECK(thread_create(0, killer, (uint8_t *)frame_va(pa) + 4096, 100, PRIO_DEFAULT, -1) > 0,
+	      "killer thread");
+	CHECK_EQ(ipc_recv(victim, &m, NULL, IPC_FOREVER), -EDEAD, "recv from a task that is killed");
+	reap(victim);
+	CHECK_EQ(ipc_send(victim, &m, 0), -ESRCH, "send to a dead task's ID");
+	printf("death: call, send and recv on a dying peer return -EDEAD\n");
+}
+
+static void notifications(void)
+{
+	long n = child(ROLE_NOTIFIER, self_task(), 0);
+	int status;
+	while (task_wait(n, &status) == -EAGAIN)
+		sleep_ms(10);
+	frames_release(n);
+	struct msg m;
+	long sender = -1;
+	CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 0), 0, "pending notification");
+	CHECK(m.label == LABEL_NOTIFY && sender == 0, "label %lu sender %ld", m.label, sender);
+	CHECK_EQ(m.w[0], 6 | NOTIFY_CHILD_EXIT, "coalesced bits");
+	CHECK_EQ(ipc_recv(IPC_ANY, &m, NULL, 0), -ETIMEDOUT, "nothing after one delivery");
+
+	n = child(ROLE_NOTIFIER, self_task(), 0);   /* this time we are already waiting */
+	CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 2000), 0, "blocked recv woken by notify");
+	CHECK(m.label == LABEL_NOTIFY && (m.w[0] & 2), "woke with label %lu bits %lx", m.label, m.w[0]);
+	reap(n);
+	printf("notify: bits coalesce and wake a waiting receiver\n");
+}
+
+/* The UART's receive interrupt, delivered as notification bit 5. */
+static void irq(void)
+{
+	volatile uint8_t *uart = (volatile uint8_t *)0x30000000UL;
+	CHECK_EQ(map(0, (uint64_t)uart, bootinfo->devs[0].pa, MAP_R | MAP_W), 0, "map the UART");
+	CHECK_EQ(irq_register(10, 5), 0, "register IRQ 10");
+	uart[1] = 1;   /* IER: interrupt when a byte arrives */
+	printf("irq: waiting for input\n");
+	struct msg m;
+	CHECK_EQ(ipc_recv(IPC_ANY, &m, NULL, 20000), 0, "notification");
+	CHECK(m.label == LABEL_NOTIFY && m.w[0] == 1UL << 5, "label %lu bits %lx", m.label, m.w[0]);
+	char c = (uart[5] & 1) ? (char)uart[0] : '?';
+	uart[1] = 0;
+	CHECK_EQ(irq_ack(10), 0, "ack IRQ 10");
+	printf("irq: got '%c' by interrupt\n", c);
+}
+
+static void pagefault(void)
+{
+	long f = child(ROLE_FAULTER, 0, 0);
+	int served = 0, refused = 0, status;
+	for (;;) {
+		struct msg m;
+		long sender;
+		long r = ipc_recv(IPC_ANY, &m, &sender, 5000);
+		CHECK(r >= 0, "pager recv: %ld", r);
+		if (r < 0 || m.label == LABEL_NOTIFY)
+			break;
+		CHECK(m.label == LABEL_PAGE_FAULT && TID_TASK(sender) == f, "label %lu", m.label);
+		uint64_t page = m.w[0] & ~4095UL;
+		struct msg reply = { .label = 0 };
+		if (page >= HEAP && page < HEAP + 16 * 4096) {
+			CHECK(m.w[1] == FAULT_WRITE, "first touch is a write: kind %lu", m.w[1]);
+			CHECK_EQ(map(f, page, frame_alloc(f), MAP_R | MAP_W), 0, "map heap page");
+			served++;
+		} else {
+			reply.label = (uint64_t)-EFAULT;
+			refused++;
+		}
+		CHECK_EQ(ipc_reply(sender, &reply), 0, "reply to the fault");
+	}
+	CHECK_EQ(task_wait(f, &status), f, "reap faulter");
+	frames_release(f);
+	CHECK_EQ(served, 3, "faults served");
+	CHECK_EQ(refused, 1, "faults refused");
+	CHECK_EQ(status, -1, "faulter killed at the refused page");
+	printf("pagefault: %d faults served by the pager, %d refused\n", served, refused);
+}
+
+static void bulk(void)
+{
+	static uint8_t out[IPC_BULK_MAX], in[IPC_BULK_MAX];
+	long server = child(ROLE_ECHO, 0, 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + 3);
+	size_t sizes[] = { 1, 100, 4096, 5000, IPC_BULK_MAX };
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		struct msg m = { .label = LABEL_DATA };
+		struct ipc_args a = { .filter = (uint64_t)server, .timeout = 5000, .sbuf = out, .slen = n,
+		                      .rbuf = in, .rcap = sizeof(in) };
+		memset(in, 0, sizeof(in));
+		long r = ipc(IPC_CALL | IPC_BULK_SEND | IPC_BULK_RECV, server, &m, &a, NULL);
+		CHECK_EQ(r, (long)n, "bytes echoed");
+		CHECK_EQ(m.w[0], bytes_sum(out, n), "server's checksum of what it received");
+		CHECK(memcmp(in, out, n) == 0, "echoed %zu bytes differ", n);
+	}
+	struct msg m = { .label = LABEL_DATA };
+	struct ipc_args a = { .filter = (uint64_t)server, .timeout = 5000, .sbuf = out,
+	                      .slen = IPC_BULK_MAX + 1 };
+	CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND, server, &m, &a, NULL), -EMSGSIZE, "over the bulk limit");
+	a = (struct ipc_args){ .filter = (uint64_t)server, .timeout = 5000, .sbuf = (void *)0x3000000000UL,
+	                       .slen = 64 };
+	CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND, server, &m, &a, NULL), -EFAULT, "bulk from a bad pointer");
+	a = (struct ipc_args){ .filter = (uint64_t)server, .timeout = 5000, .sbuf = out,
+	                       .slen = 64, .rbuf = (void *)0xffffffc080200000UL, .rcap = 64 };
+	CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND | IPC_BULK_RECV, server, &m, &a, NULL), -EFAULT,
+	         "reply into a kernel address");
+	printf("bulk: 1 to %d bytes travel intact; bad buffers and sizes refused\n", IPC_BULK_MAX);
+	task_kill(server);
+	reap(server);
+}
+
+static void hostile(void)
+{
+	long idle = child(ROLE_IDLE, 0, 0);
+	long h = child(ROLE_HOSTILE, idle, 0);
+	CHECK_EQ(reap(h), 0, "hostile child's failed checks");
+	task_kill(idle);
+	reap(idle);
+	printf("hostile: forged rights and bad IDs refused\n");
+}
+
+/* ---- the children ---- */
+
+static int sink(long peer, uint64_t n)
+{
+	int bad = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		struct msg m;
+		long sender;
+		if (ipc_recv(peer, &m, &sender, 5000) != 0 || m.w[0] != i || m.w[1] != ~i ||
+		    m.w[2] != i * 3 || TID_TASK(sender) != peer)
+			bad++;
+	}
+	return bad;
+}
+
+static noreturn void echo(void)
+{
+	static uint8_t buf[IPC_BULK_MAX];
+	uint64_t answered = 0, harts = 0, dup = 0;
+	static uint64_t next_seq[64 * 8];   /* per client thread slot */
+	struct msg m;
+	long client = 0;
+	struct ipc_args a = { .filter = IPC_ANY, .timeout = IPC_FOREVER, .rbuf = buf, .rcap = sizeof(buf) };
+	long r = ipc(IPC_RECV | IPC_BULK_RECV, 0, &m, &a, &client);
+	for (;;) {
+		a.sbuf = NULL;
+		a.slen = 0;
+		if (r < 0) {
+			r = ipc(IPC_RECV | IPC_BULK_RECV, 0, &m, &a, &client);
+			continue;
+		}
+		harts |= 1UL << ktest(KTEST_HART);
+		if (m.label == LABEL_STATS) {
+			m.w[0] = answered;
+			m.w[1] = dup;
+			m.w[2] = harts;
+		} else if (m.label == LABEL_DATA && r > 0) {   /* bulk: checksum and echo back */
+			m.w[0] = bytes_sum(buf, r);
+			a.sbuf = buf;
+			a.slen = r;
+		} else {
+			uint64_t slot = client % (64 * 8);
+			if (m.w[0] != next_seq[slot])
+				dup++;
+			next_seq[slot] = m.w[0] + 1;
+			m.w[3] = checksum(&m);
+			m.label++;
+			answered++;
+		}
+		r = ipc(IPC_REPLY_RECV | IPC_BULK_SEND | IPC_BULK_RECV, client, &m, &a, &client);
+	}
+}
+
+static int client(long server, uint64_t calls)
+{
+	int bad = 0;
+	for (uint64_t i = 0; i < calls; i++) {
+		struct msg m = { .label = LABEL_DATA + 10, .w = { i, i ^ 0x5555, (uint64_t)self(), 0 } };
+		struct msg sent = m;
+		long r = ipc_call(server, &m, 10000);
+		if (r != 0 || m.label != sent.label + 1 || m.w[3] != checksum(&sent) || m.w[0] != i)
+			bad++;
+	}
+	return bad;
+}
+
+static int hostile_child(long sibling)
+{
+	struct msg m = { .label = LABEL_DATA };
+	long parent = 0;
+	for (long t = 1; t < 64 * 64 && !parent; t++)   /* find our parent by trying */
+		if (notify(t, 0) == 0)
+			parent = t;
+	CHECK(parent > 0, "no task we may notify");
+	CHECK_EQ(ipc_send(sibling, &m, 0), -EPERM, "send without a right");
+	CHECK_EQ(ipc_call(sibling, &m, 0), -EPERM, "call without a right");
+	CHECK_EQ(notify(sibling, 1), -EPERM, "notify without a right");
+	CHECK_EQ(task_kill(sibling), -EPERM, "kill a sibling");
+	CHECK_EQ(task_kill(parent), -EPERM, "kill the parent");
+	CHECK_EQ(task_grant(sibling, GRANT_SEND, parent), -EPERM, "grant to a task not our child");
+	CHECK_EQ(map(sibling, HEAP, 0x80400000, MAP_R), -ESRCH, "map into a task we do not page");
+	CHECK_EQ(map(0, HEAP, 0x80400000, MAP_R), -EPERM, "map a frame we do not own");
+	CHECK_EQ(map(0, HEAP, 0x10000000, MAP_R | MAP_W), -EPERM, "map the UART");
+	CHECK_EQ(irq_register(10, 1), -EPERM, "register an IRQ without the right");
+	CHECK_EQ(thread_create(sibling, (void (*)(uint64_t))0x10000, (void *)0x1000, 0, 1, -1), -ESRCH,
+	         "start a thread in a sibling");
+	CHECK_EQ(thread_create(0, (void (*)(uint64_t))0x10000, (void *)0x1000, 0, PRIO_DEFAULT + 1, -1),
+	         -EPERM, "thread above our priority");
+	CHECK_EQ(ipc_reply(parent * TASK_MAX_THREADS, &m), -ESRCH, "reply to a thread that did not call");
+	long child_of_ours = task_create("grandchild");
+	CHECK(child_of_ours > 0, "create a child: %ld", child_of_ours);
+	CHECK_EQ(task_grant(child_of_ours, GRANT_SEND, sibling), -EPERM, "grant a right we lack");
+	CHECK_EQ(task_grant(child_of_ours, GRANT_IRQ, 10), -EPERM, "grant an IRQ we lack");
+	CHECK_EQ(task_grant(child_of_ours, 99, 0), -EINVAL, "unknown grant kind");
+	for (long t = 1; t < 64 * 64; t++) {   /* no ID reachable but parent and child */
+		if (t == parent || t == child_of_ours)
+			continue;
+		if (ipc_send(t, &m, 0) != -ESRCH && ipc_send(t, &m, 0) != -EPERM) {
+			CHECK(0, "task %ld reachable without a right", t);
+			break;
+		}
+	}
+	return utest_failures;
+}
+
+static int faulter(void)
+{
+	volatile uint64_t *heap = (volatile uint64_t *)HEAP;
+	for (int i = 0; i < 3; i++)
+		heap[i * 512] = 0x1234 + i;   /* one word on each of three pages */
+	uint64_t sum = heap[0] + heap[512] + heap[1024];
+	printf("faulter: heap pages work (sum %lx)\n", sum);
+	return (int)*(volatile uint64_t *)REFUSED;   /* the pager refuses this one */
+}
+
+static int child_main(uint64_t arg)
+{
+	int role = arg & 0xff;
+	long peer = (long)((arg >> 8) & 0xffffffff);
+	uint64_t param = arg >> 40;
+	struct msg m = { .label = LABEL_DATA };
+	switch (role) {
+	case ROLE_SINK:
+		return sink(peer, param);
+	case ROLE_ECHO:
+		echo();
+	case ROLE_CLIENT:
+		return client(peer, param);
+	case ROLE_SEND_LATER:
+		sleep_ms(param);
+		return (int)ipc_send(peer, &m, IPC_FOREVER);
+	case ROLE_TAGGED:
+		m.label = param;
+		return (int)ipc_send(peer, &m, IPC_FOREVER);
+	case ROLE_DIE_ON_RECV:
+		ipc_recv(IPC_ANY, &m, NULL, IPC_FOREVER);
+		return 0;
+	case ROLE_HOLD:
+		ipc_recv(IPC_ANY, &m, NULL, IPC_FOREVER);
+		sleep_ms(1000000);
+		return 0;
+	case ROLE_NOTIFIER:
+		sleep_ms(50);
+		notify(peer, 2);
+		notify(peer, 2);
+		notify(peer, 2);
+		notify(peer, 4);
+		return 0;
+	case ROLE_FAULTER:
+		return faulter();
+	case ROLE_HOSTILE:
+		return hostile_child(peer);
+	case ROLE_IDLE:
+		for (;;)
+			sleep_ms(1000000);
+	}
+	return 99;
+}
+
+static const struct utest_case cases[] = {
+	{ "order", order },
+	{ "callload", callload },
+	{ "filter", filter },
+	{ "timeouts", timeouts },
+	{ "death", death },
+	{ "notify", notifications },
+	{ "pagefault", pagefault },
+	{ "bulk", bulk },
+	{ "hostile", hostile },
+	{ "irq", irq },
+};
+
+int main(uint64_t arg)
+{
+	if (arg != BOOTINFO_VA)
+		return child_main(arg);
+	return utest_main(arg, cases, sizeof(cases) / sizeof(cases[0]));
+}
