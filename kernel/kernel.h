@@ -98,6 +98,7 @@ struct cpu {
 	struct thread *cur;       /* offset 0 */
 	uint64_t stack_top;       /* offset 8 (trap.S) */
 	uint64_t hartid;
+	int index;                /* this entry's index in cpus[] */
 	uint64_t ticks;
 	uint64_t satp;            /* address space loaded now */
 	struct thread *next;      /* handed over by sched_wake_local, runs next */
@@ -178,13 +179,30 @@ noreturn void user_resume(struct thread *t);
 void timer_arm(void);
 
 /* syscall.c */
-void syscall(struct thread *t);
+extern int64_t (*const syscall_table[SYS_NCALLS])(struct thread *);
+
+/* LAB trap BEGIN */
+/* Run the system call in a7 for thread t; its result goes to a0. A call
+ * that blocked (state no longer T_RUNNING) gets its a0 when woken. Inline:
+ * it sits on the hottest path of the kernel (trap_user). */
+static inline void syscall(struct thread *t)
+{
+	uint64_t n = t->regs[R_A7];
+	int64_t ret = n < SYS_NCALLS && syscall_table[n] ? syscall_table[n](t) : -ENOSYS;
+	if (t->state == T_RUNNING)
+		t->regs[R_A0] = (uint64_t)ret;
+}
+/* LAB trap ELSE
+static inline void syscall(struct thread *t)
+{
+	(void)syscall_table;
+	t->regs[R_A0] = (uint64_t)-ENOSYS;
+}
+   LAB trap END */
 
 /* task.c */
 struct task *task_create(struct task *parent, const char *name);
 void task_destroy(struct task *t, int code);
-struct task *task_lookup(uint64_t id);
-struct thread *thread_lookup(uint64_t tid);
 struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
                              int prio, int hart);
 void thread_free(struct thread *th);
@@ -195,11 +213,36 @@ void thread_discard(struct thread *th);
 bool task_owns(struct task *t, uint64_t pa);
 static inline int task_slot(struct task *t) { return (int)(t - tasks); }
 
+/* The live task with this ID, or NULL. (Inline: every IPC looks one up.) */
+static inline struct task *task_lookup(uint64_t id)
+{
+	struct task *t = &tasks[id % NTASK];
+	return (id != 0 && t->id == id && t->state == TASK_ALIVE) ? t : NULL;
+}
+
+/* The live thread with this ID, or NULL. */
+static inline struct thread *thread_lookup(uint64_t tid)
+{
+	struct task *t = task_lookup(TID_TASK(tid));
+	if (!t)
+		return NULL;
+	struct thread *th = &t->threads[tid % TASK_MAX_THREADS];
+	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
+}
+
 /* sched.c */
-void bkl_lock(void);
-void bkl_unlock(void);
+extern struct spinlock bkl;   /* the big kernel lock: see sched.c */
+static inline void bkl_lock(void) { spin_lock(&bkl); }
+static inline void bkl_unlock(void) { spin_unlock(&bkl); }
 void sched_ready(struct thread *th);
 void sched_wake_local(struct thread *th);
+extern uint32_t runq_mask;
+
+/* Is a thread of priority above prio waiting in the run queue? */
+static inline bool sched_higher_runnable(int prio)
+{
+	return runq_mask >> (prio + 1);
+}
 void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms);
 void sched_unblock(struct thread *th, int64_t result);
 noreturn void sched_run(struct thread *th);
@@ -212,7 +255,8 @@ void tq_remove(struct thread *th);
 uint64_t now_ns(void);
 
 /* ipc.c */
-void sys_ipc(struct thread *t);
+int64_t sys_ipc(struct thread *t);
+void ipc_fastpath(struct thread *t);
 int ipc_notify(struct task *t, uint64_t bits);
 void ipc_page_fault(struct thread *t, uint64_t addr, int kind);
 void ipc_task_died(struct task *t);

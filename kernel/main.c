@@ -39,6 +39,7 @@ static struct cpu *cpu_init(uint64_t hartid)
 		sbi_shutdown(true);   /* cannot even print safely: no struct cpu */
 	struct cpu *c = &cpus[hartid];
 	c->hartid = hartid;
+	c->index = (int)hartid;
 	c->stack_top = (uint64_t)boot_stacks + (hartid + 1) * KSTACK_SIZE;
 	asm volatile("mv tp, %0" :: "r"(c));
 	return c;

@@ -15,20 +15,10 @@
  */
 #include "kernel.h"
 
-static struct spinlock bkl;
+struct spinlock bkl;
 static struct tqueue runq[NPRIO];   /* one FIFO per priority */
-static uint32_t runq_mask;          /* bit p set: runq[p] is not empty */
+uint32_t runq_mask;                 /* bit p set: runq[p] is not empty */
 bool tick_report;                   /* test=ticks: say when ticks arrive */
-
-void bkl_lock(void)
-{
-	spin_lock(&bkl);
-}
-
-void bkl_unlock(void)
-{
-	spin_unlock(&bkl);
-}
 
 uint64_t now_ns(void)
 {
@@ -140,7 +130,7 @@ static struct thread *sched_pick(int hart)
 void sched_wake_local(struct thread *th)
 {
 	struct cpu *c = mycpu();
-	if (c->next || !may_run_on(th, c - cpus) || (runq_mask >> (th->prio + 1))) {
+	if (c->next || !may_run_on(th, c->index) || sched_higher_runnable(th->prio)) {
 		sched_ready(th);
 		return;
 	}
@@ -201,28 +191,12 @@ static void idle_interrupts(void)
 		irq_dispatch();
 }
 
-/* Leave the kernel: keep running the current thread if it can and should,
- * otherwise run the best runnable thread, otherwise idle with wfi until an
- * interrupt brings work. Called with the bkl held; never returns. */
-void schedule(void)
+/* No thread for this hart: wait with wfi until an interrupt brings work. */
+static noreturn void sched_idle(struct cpu *c)
 {
-	struct cpu *c = mycpu();
-	int hart = c - cpus;
-	struct thread *cur = c->cur, *next = c->next;
-	c->next = NULL;
-	if (cur && cur->state == T_RUNNING) {
-		if (next)
-			sched_ready(next);   /* we keep running: next goes to the queue */
-		if (!c->need_resched)
-			sched_run(cur);
-		sched_ready(cur);   /* preempted: to the back of its queue */
-		c->need_resched = false;
-	} else if (next && next->state == T_RUNNABLE && !next->q) {
-		sched_run(next);
-	}
 	c->cur = NULL;
 	for (;;) {
-		struct thread *th = sched_pick(hart);
+		struct thread *th = sched_pick(c->index);
 		if (th)
 			sched_run(th);
 		/* Idle: stand on the kernel page table, so that a task being
@@ -236,6 +210,29 @@ void schedule(void)
 		bkl_lock();
 		idle_interrupts();
 	}
+}
+
+/* Leave the kernel: keep running the current thread if it can and should,
+ * else run the thread handed over by sched_wake_local, else the best
+ * runnable one, else idle. Called with the bkl held; never returns. */
+void schedule(void)
+{
+	struct cpu *c = mycpu();
+	struct thread *cur = c->cur, *next = c->next;
+	if (!next && !c->need_resched && cur && cur->state == T_RUNNING)
+		sched_run(cur);   /* the common case: back to the caller */
+	c->next = NULL;
+	if (cur && cur->state == T_RUNNING) {
+		if (next)
+			sched_ready(next);   /* we keep running: next goes to the queue */
+		if (!c->need_resched)
+			sched_run(cur);
+		sched_ready(cur);   /* preempted: to the back of its queue */
+		c->need_resched = false;
+	} else if (next && next->state == T_RUNNABLE && !next->q) {
+		sched_run(next);
+	}
+	sched_idle(c);
 }
 
 /* Wake every thread whose timeout has passed. */

@@ -245,7 +245,7 @@ static int64_t sys_ktest(struct thread *t)
 	return -EINVAL;
 }
 
-static int64_t (*const syscalls[SYS_NCALLS])(struct thread *) = {
+int64_t (*const syscall_table[SYS_NCALLS])(struct thread *) = {
 	[SYS_DEBUG_WRITE] = sys_debug_write,
 	[SYS_EXIT] = sys_exit,
 	[SYS_YIELD] = sys_yield,
@@ -264,26 +264,5 @@ static int64_t (*const syscalls[SYS_NCALLS])(struct thread *) = {
 	[SYS_IRQ_ACK] = sys_irq_ack,
 	[SYS_TIME] = sys_time,
 	[SYS_KTEST] = sys_ktest,
+	[SYS_IPC] = sys_ipc,
 };
-
-/* LAB trap BEGIN */
-/* Run the system call in a7 for thread t; its result goes to a0 (SYS_IPC
- * sets its own registers). A thread that blocked gets its a0 when woken. */
-void syscall(struct thread *t)
-{
-	uint64_t n = t->regs[R_A7];
-	if (n == SYS_IPC) {
-		sys_ipc(t);
-		return;
-	}
-	int64_t ret = n < SYS_NCALLS && syscalls[n] ? syscalls[n](t) : -ENOSYS;
-	if (t->state == T_RUNNING)
-		t->regs[R_A0] = (uint64_t)ret;
-}
-/* LAB trap ELSE
-void syscall(struct thread *t)
-{
-	(void)syscalls;
-	t->regs[R_A0] = (uint64_t)-ENOSYS;
-}
-   LAB trap END */

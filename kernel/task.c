@@ -14,23 +14,6 @@
 
 struct task tasks[NTASK];
 
-/* The live task with this ID, or NULL. */
-struct task *task_lookup(uint64_t id)
-{
-	struct task *t = &tasks[id % NTASK];
-	return (id != 0 && t->id == id && t->state == TASK_ALIVE) ? t : NULL;
-}
-
-/* The live thread with this ID, or NULL. */
-struct thread *thread_lookup(uint64_t tid)
-{
-	struct task *t = task_lookup(TID_TASK(tid));
-	if (!t)
-		return NULL;
-	struct thread *th = &t->threads[tid % TASK_MAX_THREADS];
-	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
-}
-
 /* Does t own the physical page at pa (may it map it)? */
 bool task_owns(struct task *t, uint64_t pa)
 {

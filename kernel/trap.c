@@ -75,17 +75,11 @@ static void user_exception(struct thread *t, uint64_t cause)
 		trap_kill(t, cause, addr);
 }
 
-void trap_user(struct thread *t)
+/* Everything but a system call: interrupts, exceptions, a dying thread. */
+static void trap_other(struct thread *t, uint64_t cause)
 {
-	uint64_t cause = csr_read(scause);
-	bkl_lock();
 	if (t->state == T_DYING) {      /* its task died while it ran */
 		thread_discard(t);
-		schedule();
-	}
-	if (cause == EXC_ECALL_U) {
-		t->regs[R_PC] += 4;     /* resume after the ecall */
-		syscall(t);
 	} else if (cause == (SCAUSE_INTR | IRQ_S_TIMER)) {
 		sched_tick();
 	} else if (cause == (SCAUSE_INTR | IRQ_S_SOFT)) {
@@ -94,6 +88,35 @@ void trap_user(struct thread *t)
 		irq_dispatch();
 	} else if (!(cause & SCAUSE_INTR)) {
 		user_exception(t, cause);
+	}
+}
+
+/* Every trap from user mode lands here (from trap.S) with the thread's
+ * registers saved. System calls come first: they are the hot path. When
+ * the caller may simply continue, it returns at once; when an IPC handed
+ * the hart to another thread (sched_wake_local), that one runs; anything
+ * else goes through schedule(). */
+void trap_user(struct thread *t)
+{
+	uint64_t cause = csr_read(scause);
+	bkl_lock();
+	if (cause == EXC_ECALL_U && t->state == T_RUNNING) {
+		t->regs[R_PC] += 4;     /* resume after the ecall */
+		if (t->regs[R_A7] == SYS_IPC)
+			ipc_fastpath(t);    /* returns only if it does not apply */
+		syscall(t);
+		struct cpu *c = t->cpu;
+		if (t->state == T_RUNNING && !c->next && !c->need_resched) {
+			bkl_unlock();   /* sstatus still says: back to U-mode */
+			user_resume(t);
+		}
+		struct thread *next = c->next;
+		if (next && t->state != T_RUNNING) {
+			c->next = NULL;
+			sched_run(next);
+		}
+	} else {
+		trap_other(t, cause);
 	}
 	schedule();
 }

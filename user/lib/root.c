@@ -126,8 +126,9 @@ static long load_elf(long t, const uint8_t *image, uint64_t size, uint64_t *entr
 }
 
 /* Start program `name` from the boot archive as a new child task with one
- * thread (a0 = arg) at priority prio. Returns the task ID or -E... */
-long spawn(const char *name, uint64_t arg, int prio)
+ * thread (a0 = arg) at priority prio, pinned to hart `hart` (-1: any).
+ * Returns the task ID or -E... */
+long spawn(const char *name, uint64_t arg, int prio, int hart)
 {
 	const struct bootfs_entry *e = bootfs_find(name);
 	if (!e)
@@ -140,7 +141,7 @@ long spawn(const char *name, uint64_t arg, int prio)
 	if (err == 0)
 		err = map_fresh(t, USTACK_TOP_USER - 4 * 4096, 4 * 4096, NULL, 0, MAP_R | MAP_W);
 	if (err == 0)
-		err = thread_create(t, (void (*)(uint64_t))entry, (void *)USTACK_TOP_USER, arg, prio, -1);
+		err = thread_create(t, (void (*)(uint64_t))entry, (void *)USTACK_TOP_USER, arg, prio, hart);
 	if (err < 0) {
 		task_kill(t);
 		task_wait(t, NULL);

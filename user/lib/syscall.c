@@ -1,20 +1,6 @@
 /* System call wrappers: ecall with the number in a7 (include/mica/syscall.h). */
 #include "mica.h"
 
-long syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	register long r0 asm("a0") = a0;
-	register long r1 asm("a1") = a1;
-	register long r2 asm("a2") = a2;
-	register long r3 asm("a3") = a3;
-	register long r4 asm("a4") = a4;
-	register long r5 asm("a5") = a5;
-	register long r7 asm("a7") = n;
-	asm volatile("ecall" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
-	             : "memory");
-	return r0;
-}
-
 #define SC0(n)          syscall6(n, 0, 0, 0, 0, 0, 0)
 #define SC1(n, a)       syscall6(n, (long)(a), 0, 0, 0, 0, 0)
 #define SC2(n, a, b)    syscall6(n, (long)(a), (long)(b), 0, 0, 0, 0)
@@ -23,7 +9,6 @@ long syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 long debug_write(const void *buf, size_t len) { return SC2(SYS_DEBUG_WRITE, buf, len); }
 long yield(void) { return SC0(SYS_YIELD); }
 long sleep_ms(uint64_t ms) { return SC1(SYS_SLEEP, ms); }
-long self(void) { return SC0(SYS_SELF); }
 long self_task(void) { return TID_TASK(self()); }
 long notify(long task, uint64_t bits) { return SC2(SYS_NOTIFY, task, bits); }
 long task_create(const char *name) { return SC1(SYS_TASK_CREATE, name); }

@@ -34,7 +34,7 @@ static uint64_t make_arg(int role, long peer, uint64_t param)
 
 static long child(int role, long peer, uint64_t param)
 {
-	long c = spawn("ipctest", make_arg(role, peer, param), PRIO_DEFAULT);
+	long c = spawn("ipctest", make_arg(role, peer, param), PRIO_DEFAULT, -1);
 	CHECK(c > 0, "spawn role %d: %ld", role, c);
 	if (c > 0 && role == ROLE_CLIENT)   /* clients may call their server */
 		CHECK_EQ(task_grant(c, GRANT_SEND, peer), 0, "grant send right");
@@ -105,7 +105,7 @@ static void filter(void)
 	long b = child(ROLE_TAGGED, self_task(), 'B');
 	long c = child(ROLE_TAGGED, self_task(), 'C');
 	sleep_ms(100);   /* all three are now blocked sending to us */
-	struct msg m;
+	struct msg m = { 0 };
 	long sender;
 	CHECK_EQ(ipc_recv(b, &m, &sender, 1000), 0, "recv from B");
 	CHECK(m.label == 'B' && TID_TASK(sender) == b, "got '%c' from task %ld, want B from %ld",
@@ -200,7 +200,7 @@ static void notifications(void)
 	while (task_wait(n, &status) == -EAGAIN)
 		sleep_ms(10);
 	frames_release(n);
-	struct msg m;
+	struct msg m = { 0 };
 	long sender = -1;
 	CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 0), 0, "pending notification");
 	CHECK(m.label == LABEL_NOTIFY && sender == 0, "label %lu sender %ld", m.label, sender);
@@ -222,7 +222,7 @@ static void irq(void)
 	CHECK_EQ(irq_register(10, 5), 0, "register IRQ 10");
 	uart[1] = 1;   /* IER: interrupt when a byte arrives */
 	printf("irq: waiting for input\n");
-	struct msg m;
+	struct msg m = { 0 };
 	CHECK_EQ(ipc_recv(IPC_ANY, &m, NULL, 20000), 0, "notification");
 	CHECK(m.label == LABEL_NOTIFY && m.w[0] == 1UL << 5, "label %lu bits %lx", m.label, m.w[0]);
 	char c = (uart[5] & 1) ? (char)uart[0] : '?';
@@ -236,7 +236,7 @@ static void pagefault(void)
 	long f = child(ROLE_FAULTER, 0, 0);
 	int served = 0, refused = 0, status;
 	for (;;) {
-		struct msg m;
+		struct msg m = { 0 };
 		long sender;
 		long r = ipc_recv(IPC_ANY, &m, &sender, 5000);
 		CHECK(r >= 0, "pager recv: %ld", r);
@@ -313,7 +313,7 @@ static int sink(long peer, uint64_t n)
 {
 	int bad = 0;
 	for (uint64_t i = 0; i < n; i++) {
-		struct msg m;
+		struct msg m = { 0 };
 		long sender;
 		if (ipc_recv(peer, &m, &sender, 5000) != 0 || m.w[0] != i || m.w[1] != ~i ||
 		    m.w[2] != i * 3 || TID_TASK(sender) != peer)
@@ -327,7 +327,7 @@ static noreturn void echo(void)
 	static uint8_t buf[IPC_BULK_MAX];
 	uint64_t answered = 0, harts = 0, dup = 0;
 	static uint64_t next_seq[64 * 8];   /* per client thread slot */
-	struct msg m;
+	struct msg m = { 0 };
 	long client = 0;
 	struct ipc_args a = { .filter = IPC_ANY, .timeout = IPC_FOREVER, .rbuf = buf, .rcap = sizeof(buf) };
 	long r = ipc(IPC_RECV | IPC_BULK_RECV, 0, &m, &a, &client);

@@ -27,7 +27,7 @@ static uint64_t ms_since(uint64_t t0)
 /* A task that spins forever must not keep others from running (CPUS=1). */
 static void preempt(void)
 {
-	long spinner = spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT);
+	long spinner = spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT, -1);
 	CHECK(spinner > 0, "spawn spinner: %ld", spinner);
 	uint64_t t0 = time_ns(), laps = 0;
 	while (ms_since(t0) < 300)
@@ -185,7 +185,7 @@ static void limits(void)
 static void killrunning(void)
 {
 	for (int round = 0; round < 5; round++) {
-		long spinner = spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT);
+		long spinner = spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT, -1);
 		CHECK(spinner > 0, "spawn spinner: %ld", spinner);
 		sleep_ms(30);   /* now it spins on the other hart */
 		CHECK_EQ(task_kill(spinner), 0, "kill running spinner");

@@ -85,7 +85,7 @@ static void badptr(void)
 /* Run crash kind `kind` in a child task and check how it ended. */
 static void crash_child(int kind, const char *what)
 {
-	long c = spawn("traptest", kind, 4);
+	long c = spawn("traptest", kind, 4, -1);
 	int status = 0;
 	CHECK(c > 0, "spawn: %ld", c);
 	if (c <= 0)
