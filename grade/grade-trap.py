@@ -48,7 +48,7 @@ def kread(q):
 
 @lab.test(10, "privileged_instruction_ends_the_task", append="init=traptest case=illegal")
 def illegal(q):
-    q.expect(r"^task \d+ \(traptest\): illegal instruction at pc 0x\S+, address 0x\S+: killed")
+    q.expect(r"^task \d+ \(traptest\): illegal instruction at pc 0x\S+, instruction 0x\S+: killed")
     run_case(q, "illegal")
 
 

@@ -27,6 +27,8 @@ boot_common:
 	csrw	sscratch, zero		/* sscratch = 0 means "in the kernel" (trap.S) */
 	mv	s0, a0			/* hart ID */
 	mv	s2, a1			/* device tree (boot hart) */
+	li	t0, NCPU
+	bgeu	s0, t0, halt		/* no stack for this hart: keep it parked */
 
 	/* Enable Sv39 with boot_pagetable. lla gives its physical address
 	 * because we still run at physical addresses. */

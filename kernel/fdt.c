@@ -76,18 +76,22 @@ int fdt_parse(const void *dtb, struct fdt_info *info)
 		switch (token) {
 		case FDT_BEGIN_NODE: {
 			const char *name = (const char *)p;
-			depth++;
+			if (++depth > 16)
+				return -EINVAL;
 			if (depth < 3)
 				names[depth] = name;
 			p += (strlen(name) + 4) & ~3UL;   /* name, NUL, padding */
 			break;
 		}
 		case FDT_END_NODE:
-			depth--;
+			if (--depth < -1)
+				return -EINVAL;
 			break;
 		case FDT_PROP: {
 			uint32_t len = be32(p), nameoff = be32(p + 4);
 			const uint8_t *val = p + 8;
+			if (depth < 0 || len > (uint64_t)(end - val) || nameoff >= be32(&h->size_dt_strings))
+				return -EINVAL;
 			fdt_prop(info, names[1], names[2], depth, strings + nameoff, val, len);
 			p = val + ((len + 3) & ~3UL);
 			break;

@@ -33,8 +33,9 @@ static bool accepts(struct thread *r, struct task *s)
 /* Copy the message of sender s into receiver r's registers: a0 = bulk
  * bytes, a1 = sender, a2..a6 = label and words. A thread blocked on a page
  * fault sends the fault message the kernel made for it. Returns 0, or
- * -EMSGSIZE / -EFAULT if the bulk data cannot be delivered (then nothing
- * is delivered). */
+ * -EMSGSIZE / -EFAULT if the bulk data cannot be delivered: then the
+ * message is not delivered, though the receiver's buffer may already hold
+ * part of the data. */
 static int deliver(struct thread *s, struct thread *r)
 {
 	uint64_t rop = r->regs[R_A0];
@@ -102,7 +103,8 @@ static int ipc_send(struct thread *t, struct task *dest, uint64_t timeout)
 		r->deadline = 0;
 		bool call = t->faulting || (t->regs[R_A0] & IPC_OPMASK) == IPC_CALL;
 		if (call) {
-			sched_block(t, T_REPLY, timeout);
+			/* The timeout covers the reply too; a poll (0) only the send. */
+			sched_block(t, T_REPLY, timeout ? timeout : IPC_FOREVER);
 			t->ipc_peer = dest->id;
 			sched_wake_local(r);     /* we wait: let the server run here */
 		} else {
@@ -136,7 +138,7 @@ static int ipc_recv(struct thread *t, uint64_t timeout)
 		if (filter != IPC_ANY && s->task->id != filter)
 			continue;
 		int err = deliver(s, t);
-		if (err) {               /* the sender's bulk data was bad: fail it */
+		if (err) {   /* the bulk copy failed (either side's buffer): fail the sender */
 			sched_unblock(s, err);
 			continue;
 		}
@@ -308,6 +310,8 @@ int64_t sys_ipc(struct thread *t)
  * anyone gets them at once. Never blocks. */
 int ipc_notify(struct task *t, uint64_t bits)
 {
+	if (!bits)
+		return 0;
 	t->notify_bits |= bits;
 	for (struct thread *r = t->recvq.head; r; r = r->next) {
 		if (r->regs[R_T0] == IPC_ANY) {

@@ -24,13 +24,22 @@ enum { R_PC = 0, R_RA = 1, R_SP = 2, R_TP = 4, R_T0 = 5, R_T1 = 6, R_T2 = 7,
        R_A0 = 10, R_A1, R_A2, R_A3, R_A4, R_A5, R_A6, R_A7,
        R_T3 = 28, R_T4 = 29, R_T5 = 30 };
 
+/* A spin-wait hint (Zihintpause "pause", encoded as a FENCE with pred=W,
+ * so older harts treat it as a harmless fence). QEMU ends the translation
+ * block on it, which lets other harts run when QEMU runs them all on one
+ * host thread (-icount). */
+static inline void cpu_relax(void)
+{
+	asm volatile(".insn i 0x0f, 0, x0, x0, 0x010");
+}
+
 /* ---- spinlock.c-free locks: a test-and-set lock is all Mica needs ---- */
-struct spinlock { volatile uint32_t locked; int owner; };
+struct spinlock { volatile uint32_t locked; };
 static inline void spin_lock(struct spinlock *l)
 {
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (l->locked)
-			;
+			cpu_relax();
 }
 static inline void spin_unlock(struct spinlock *l)
 {
@@ -90,7 +99,6 @@ struct task {
 	struct range owns[TASK_MAX_RANGES];  /* physical memory it may map */
 	int nchildren;
 	int kpages, kquota;       /* page-table pages used, and the limit */
-	int nrunning;             /* threads of ours on a hart right now */
 	int exit_code;
 };
 
@@ -161,6 +169,8 @@ uint64_t kalloc_free_pages(void);
 /* vm.c */
 void kvm_init(uint64_t mem_end);
 void kvm_inithart(void);
+uint64_t kernel_satp(void);
+void vm_switch(uint64_t satp);
 uint64_t *kernel_pagetable(void);
 uint64_t *vm_create(void);
 uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge);

@@ -144,6 +144,10 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	if (fdt.bootargs)
 		strncpy_z(bootargs, fdt.bootargs, sizeof(bootargs));
 	uint64_t mem_end = fdt.mem_base + fdt.mem_size;
+	if (fdt.mem_size > MAX_RAM) {   /* 4 KiB pages for everything: keep it bounded */
+		kprintf("using %lu MiB of the %lu MiB of RAM\n", MAX_RAM >> 20, fdt.mem_size >> 20);
+		mem_end = fdt.mem_base + MAX_RAM;
+	}
 
 	kprintf("\nMica %s booting on hart %lu\n", MICA_VERSION, hartid);
 	kprintf("harts: %d, memory: %lu MiB at %p\n", fdt.nharts, fdt.mem_size >> 20,
@@ -173,13 +177,21 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		else
 			kprintf("hart %lu did not start\n", fdt.harts[i]);
 	}
-	/* Wait for the other harts, so every boot looks the same. */
+	/* Wait for the other harts, so every boot looks the same. Waiting in
+	 * wfi (woken by the tick) rather than spinning lets QEMU run the other
+	 * harts even when it runs them all on one host thread (-icount). */
 	c->started = true;
 	harts_up = 1;
 	bkl_unlock();
-	while (__atomic_load_n(&harts_up, __ATOMIC_ACQUIRE) < expected)
-		;
+	uint64_t give_up = rdtime() + timebase;   /* one second */
+	while (__atomic_load_n(&harts_up, __ATOMIC_ACQUIRE) < expected && rdtime() < give_up) {
+		wfi();
+		if (csr_read(sip) & (1UL << IRQ_S_TIMER))
+			timer_arm();
+	}
 	bkl_lock();
+	if (harts_up < expected)
+		kprintf("only %d of %d harts arrived\n", harts_up, expected);
 	boot_selftests(mem_end);
 
 	const char *init = bootarg("init");

@@ -8,6 +8,7 @@
 #define MAX_CHILDREN  16     /* live children per task */
 #define KPAGES_QUOTA  128    /* kernel pages (page tables) a task may use */
 #define KPOOL_MAX     (16UL << 20)   /* kernel keeps at most this much RAM */
+#define MAX_RAM       (1UL << 30)    /* RAM Mica uses; the rest is ignored */
 #define TICK_HZ       100    /* timer interrupts per second per hart */
 #define SLICE_TICKS   2      /* time slice, in ticks */
 #define NIRQ          64     /* interrupt numbers deliverable to user space */

@@ -46,13 +46,15 @@ static void out(void *ctx, char c)
 void kvprintf(const char *fmt, va_list ap)
 {
 	struct outbuf o = { .n = 0 };
-	fmt_format(out, &o, fmt, ap);
-	/* One lock around the whole line keeps harts' lines apart; a panicking
-	 * hart prints without it so a lock held by a dead hart cannot mute it. */
-	if (!panicking)
+	/* One lock around the whole message keeps harts' lines apart; a
+	 * panicking hart prints without it so a lock held by a dead hart
+	 * cannot mute it. */
+	bool locked = !panicking;
+	if (locked)
 		spin_lock(&print_lock);
+	fmt_format(out, &o, fmt, ap);
 	console_write(o.buf, o.n);
-	if (!panicking)
+	if (locked)
 		spin_unlock(&print_lock);
 }
 
@@ -65,7 +67,7 @@ void kprintf(const char *fmt, ...)
 }
 
 /* The symbol table, built into the image by the second link (Makefile,
- * kernel/ksyms.sh): (address, name) pairs of every function, sorted. */
+ * kernel/mksyms.sh): (address, name) pairs of every function, sorted. */
 struct ksym { uint64_t addr; const char *name; };
 extern const struct ksym ksyms_table[];
 extern const uint64_t ksyms_count;

@@ -24,7 +24,7 @@
 #define SIE_STIE  (1UL << 5)   /* timer */
 #define SIE_SEIE  (1UL << 9)   /* external, from the PLIC */
 
-/* scause (4.1.9) */
+/* scause (4.1.8) */
 #define SCAUSE_INTR       (1UL << 63)
 #define IRQ_S_SOFT        1
 #define IRQ_S_TIMER       5

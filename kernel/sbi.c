@@ -55,7 +55,7 @@ void sbi_send_ipi(uint64_t hart_mask)
 	sbi_call(SBI_EXT_IPI, 0, hart_mask, 0, 0, 0, 0);
 }
 
-/* Flush every hart's TLB entries tagged with asid (SBI 8.4). */
+/* Flush every hart's TLB entries tagged with asid (SBI 8.3). */
 void sbi_remote_sfence_asid(uint64_t asid)
 {
 	sbi_call(SBI_EXT_RFNC, 2, 0, -1UL, 0, -1UL, asid);

@@ -3,7 +3,8 @@
  *
  * Locking: one big kernel lock (bkl). A hart takes it on every entry from
  * user mode (trap.c) and drops it just before returning to user mode
- * (sched_run) or before waiting for an interrupt (idle). The kernel never
+ * (sched_run, or trap_user's direct return) or before waiting for an
+ * interrupt (idle). The kernel never
  * blocks or takes an interrupt while holding it, and no kernel code runs
  * outside it except printf and kalloc (which have their own locks), so
  * every kernel data structure is protected by it. docs/scheduling.md says
@@ -11,7 +12,7 @@
  *
  * There is one kernel stack per hart, not per thread: a thread that blocks
  * keeps all its state in its saved registers, and the kernel leaves through
- * sched_run with whichever thread runs next (the seL4 style).
+ * user_resume with whichever thread runs next (the seL4 style).
  */
 #include "kernel.h"
 
@@ -142,12 +143,12 @@ void sched_wake_local(struct thread *th)
  * (IPC_FOREVER: no timeout). The caller has queued it where it waits. */
 void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms)
 {
+	uint64_t per_ms = timebase / 1000;
 	th->state = st;
 	th->deadline = 0;
-	if (timeout_ms != IPC_FOREVER) {
-		uint64_t ticks = timeout_ms * (timebase / 1000);
-		th->deadline = rdtime() + (ticks ? ticks : 1);
-	}
+	/* A timeout so long that it overflows the clock is no timeout. */
+	if (timeout_ms != IPC_FOREVER && timeout_ms < (~0UL - rdtime()) / per_ms)
+		th->deadline = rdtime() + (timeout_ms ? timeout_ms * per_ms : 1);
 }
 
 /* Wake a blocked thread with `result` in its a0. */
@@ -168,10 +169,7 @@ void sched_run(struct thread *th)
 	th->cpu = c;
 	c->cur = th;
 	c->need_resched = false;
-	if (c->satp != th->task->satp) {
-		c->satp = th->task->satp;
-		csr_write(satp, c->satp);
-	}
+	vm_switch(th->task->satp);
 	csr_clear(sstatus, SSTATUS_SPP);   /* sret to U-mode ... */
 	csr_set(sstatus, SSTATUS_SPIE);    /* ... with interrupts enabled */
 	bkl_unlock();
@@ -201,10 +199,7 @@ static noreturn void sched_idle(struct cpu *c)
 			sched_run(th);
 		/* Idle: stand on the kernel page table, so that a task being
 		 * destroyed never has its page table in use by an idle hart. */
-		if (c->satp != MAKE_SATP(KVA2PA(kernel_pagetable()), 0)) {
-			c->satp = MAKE_SATP(KVA2PA(kernel_pagetable()), 0);
-			csr_write(satp, c->satp);
-		}
+		vm_switch(kernel_satp());
 		bkl_unlock();
 		wfi();   /* wakes when sip & sie != 0, even with sstatus.SIE clear */
 		bkl_lock();

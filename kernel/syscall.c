@@ -74,9 +74,13 @@ static struct task *managed_task(struct thread *t, uint64_t id)
 static int64_t sys_task_create(struct thread *t)
 {
 	char name[16] = "task";
-	if (ARG(t, 0) && copyin(t->task, name, ARG(t, 0), sizeof(name) - 1) < 0)
-		return -EFAULT;
-	name[sizeof(name) - 1] = 0;
+	for (size_t i = 0; ARG(t, 0) && i + 1 < sizeof(name); i++) {   /* up to the NUL */
+		if (copyin(t->task, &name[i], ARG(t, 0) + i, 1) < 0)
+			return -EFAULT;
+		if (!name[i])
+			break;
+		name[i + 1] = 0;
+	}
 	struct task *c = task_create(t->task, name);
 	return c ? (int64_t)c->id : -ENOMEM;
 }
@@ -126,9 +130,12 @@ static int64_t sys_task_kill(struct thread *t)
 static int64_t sys_task_wait(struct thread *t)
 {
 	int code = 0;
-	int64_t id = task_wait(t->task, ARG(t, 0), &code);
-	if (id > 0 && ARG(t, 1) && copyout(t->task, ARG(t, 1), &code, sizeof(code)) < 0)
+	/* Check the status pointer first: a child reaped is gone for good. */
+	if (ARG(t, 1) && copyout(t->task, ARG(t, 1), &code, sizeof(code)) < 0)
 		return -EFAULT;
+	int64_t id = task_wait(t->task, ARG(t, 0), &code);
+	if (id > 0 && ARG(t, 1))
+		copyout(t->task, ARG(t, 1), &code, sizeof(code));
 	return id;
 }
 
@@ -139,7 +146,7 @@ static int64_t sys_thread_create(struct thread *t)
 	if (!o)
 		return -ESRCH;
 	if (ARG(t, 1) >= USER_TOP || ARG(t, 2) > USER_TOP || prio < 0 || prio >= NPRIO ||
-	    hart < -1 || hart >= ncpu)
+	    hart < -1 || hart >= ncpu || (hart >= 0 && !cpus[hart].started))
 		return -EINVAL;
 	if (prio > t->prio)
 		return -EPERM;   /* no thread above its creator's priority */

@@ -135,6 +135,7 @@ void thread_discard(struct thread *th)
 	struct task *t = th->task;
 	th->cpu->cur = NULL;
 	th->state = T_FREE;
+	vm_switch(kernel_satp());   /* this hart stood in t's address space */
 	task_reclaim(t);
 }
 
@@ -167,10 +168,8 @@ void task_destroy(struct task *t, int code)
 	}
 	ipc_task_died(t);
 	irq_release(t);
-	if (me->satp == t->satp) {   /* never free the page table we stand on */
-		csr_write(satp, MAKE_SATP(KVA2PA(kernel_pagetable()), 0));
-		me->satp = csr_read(satp);
-	}
+	if (me->satp == t->satp)   /* never free the page table we stand on */
+		vm_switch(kernel_satp());
 	if (t->parent && t->parent->state == TASK_ALIVE) {
 		ipc_notify(t->parent, NOTIFY_CHILD_EXIT);
 	} else {

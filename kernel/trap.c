@@ -1,7 +1,8 @@
 /*
  * Trap handling in C. trap.S saved the user registers into the thread and
  * switched to this hart's kernel stack; trap_user decides what happened
- * (scause, privileged spec 4.1.9) and leaves through schedule().
+ * (scause, privileged spec 4.1.8) and leaves by user_resume: directly for
+ * a system call that hands the hart to no one, else through schedule().
  */
 #include "kernel.h"
 
@@ -23,6 +24,7 @@ void trap_inithart(void)
 {
 	csr_write(stvec, (uint64_t)trap_vector);
 	csr_write(scounteren, 7);
+	csr_clear(sstatus, SSTATUS_FS);   /* no FPU: its registers are not saved, so FP use traps */
 	csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
 	timer_arm();
 }
@@ -57,8 +59,9 @@ static const char *cause_name(uint64_t cause)
 /* End the task of a thread that took an exception nobody handles. */
 void trap_kill(struct thread *t, uint64_t cause, uint64_t addr)
 {
-	kprintf("task %lu (%s): %s at pc %p, address %p: killed\n", t->task->id, t->task->name,
-	        cause_name(cause), (void *)t->regs[R_PC], (void *)addr);
+	kprintf("task %lu (%s): %s at pc %p, %s %p: killed\n", t->task->id, t->task->name,
+	        cause_name(cause), (void *)t->regs[R_PC],
+	        cause == EXC_ILLEGAL ? "instruction" : "address", (void *)addr);
 	task_destroy(t->task, -1);
 }
 

@@ -118,13 +118,39 @@ void kvm_init(uint64_t mem_end)
 }
    LAB vm END */
 
-/* Switch this hart to the kernel page table (ASID 0). */
+static bool asids_ok;   /* the harts tell NTASK + 1 address spaces apart */
+
+uint64_t kernel_satp(void)
+{
+	return MAKE_SATP(KVA2PA(kpagetable), 0);
+}
+
+/* Switch this hart to the kernel page table (ASID 0), after finding out
+ * how many ASID bits the hart has: writing ones to satp.ASID leaves ones
+ * only in the bits it implements (privileged spec 4.1.11). The harts of a
+ * machine are taken to be alike. */
 void kvm_inithart(void)
 {
 	sfence_vma();
-	csr_write(satp, MAKE_SATP(KVA2PA(kpagetable), 0));
+	csr_write(satp, kernel_satp() | (0xffffUL << 44));
+	asids_ok = ((csr_read(satp) >> 44) & 0xffff) >= NTASK;
+	csr_write(satp, kernel_satp());
 	sfence_vma();
-	mycpu()->satp = MAKE_SATP(KVA2PA(kpagetable), 0);
+	mycpu()->satp = kernel_satp();
+}
+
+/* Make satp this hart's address space. With an ASID per task, stale
+ * entries of other tasks cannot match, so no flush is needed; a hart
+ * without enough ASID bits flushes its TLB instead. */
+void vm_switch(uint64_t satp)
+{
+	struct cpu *c = mycpu();
+	if (c->satp == satp)
+		return;
+	c->satp = satp;
+	csr_write(satp, satp);
+	if (!asids_ok)
+		sfence_vma();
 }
 
 /* A new page table for a task: empty lower half, the kernel's upper half. */

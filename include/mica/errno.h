@@ -14,7 +14,7 @@
 #define E2BIG       7   /* argument list or message too long */
 #define ENOEXEC     8   /* not a valid executable */
 #define EBADF       9   /* bad file descriptor */
-#define EAGAIN     11   /* nothing to do now: try again (poll found nothing) */
+#define EAGAIN     11   /* nothing to do now: try again (no dead child to reap yet) */
 #define ENOMEM     12   /* out of memory or over a quota */
 #define EACCES     13   /* permission denied */
 #define EFAULT     14   /* bad address: not mapped, or without the needed permission */

@@ -39,8 +39,9 @@ enum {
 
 /* IDs. A thread ID is task ID * TASK_MAX_THREADS + thread index, so a
  * receiver learns both the sending thread and its task from one word.
- * ID 0 is never a task or thread: as a sender it means "the kernel"
- * (notifications and page faults). */
+ * ID 0 is never a task or thread: as a sender it means "the kernel" (a
+ * notification). A page fault arrives as if the faulting thread had called
+ * its pager: the sender is that thread, and the pager replies to it. */
 #define TASK_MAX_THREADS   8
 #define TID_TASK(tid)      ((tid) / TASK_MAX_THREADS)
 

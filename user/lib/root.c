@@ -8,18 +8,22 @@
 
 const struct bootinfo *bootinfo;
 
-/* One owner word per granted frame: 0 free, else the task it is lent to. */
-#define MAX_FRAMES (1 << 18)          /* 1 GiB of RAM */
-static long frame_owner[MAX_FRAMES];
+/* One owner word per granted frame: 0 free, else the task it is lent to.
+ * The table lives in the first frames of the granted RAM itself, so no
+ * program carries it in its .bss. */
+static long *frame_owner;
 static uint64_t nframes, next_hint, nfree;
 
 void root_init(uint64_t bootinfo_va)
 {
 	bootinfo = (const struct bootinfo *)bootinfo_va;
 	nframes = bootinfo->mem_size / 4096;
-	if (nframes > MAX_FRAMES)
-		nframes = MAX_FRAMES;
-	nfree = nframes;
+	frame_owner = frame_va(bootinfo->mem_base);
+	uint64_t table_frames = (nframes * sizeof(long) + 4095) / 4096;
+	memset(frame_owner, 0, table_frames * 4096);
+	for (uint64_t f = 0; f < table_frames; f++)
+		frame_owner[f] = -1;   /* the table itself: never released */
+	nfree = nframes - table_frames;
 }
 
 /* The value of key=value in the kernel command line, copied into buf;

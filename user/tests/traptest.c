@@ -30,8 +30,10 @@ static void badptr(void)
 	CHECK(child > 0, "task_create: %ld", child);
 	CHECK_EQ(task_kill(child), 0, "task_kill(child)");
 	CHECK_EQ(task_wait(child, (int *)rodata_word), -EFAULT, "task_wait(read-only status)");
+	CHECK_EQ(task_wait(child, &status), child, "task_wait: the child survives a bad pointer");
 	CHECK_EQ(task_wait(child, &status), -ESRCH, "task_wait(reaped child)");
-	CHECK_EQ(task_wait(0, (int *)KERNEL_ADDR), -ESRCH, "task_wait(no children)");
+	CHECK_EQ(task_wait(0, (int *)KERNEL_ADDR), -EFAULT, "task_wait(kernel status pointer)");
+	CHECK_EQ(task_wait(0, NULL), -ESRCH, "task_wait(no children)");
 	CHECK_EQ(task_kill(12345), -ESRCH, "task_kill(bad ID)");
 	CHECK_EQ(task_kill(0), -ESRCH, "task_kill(0)");
 	CHECK_EQ(task_grant(-1, GRANT_SEND, 1), -ESRCH, "task_grant(bad task)");
