@@ -69,6 +69,38 @@ def fdt_tests(tally):
                  [os.path.join(BUILD, "host", "fdt_test"), "--corrupt", dtb])
 
 
+def gdb_test(tally):
+    """make qemu-gdb waits for GDB; gdb-multiarch with the .gdbinit it writes
+    stops at a breakpoint in kmain, the kernel's C entry."""
+    import signal
+    import shutil
+    print("== gdb: make qemu-gdb + gdb-multiarch stop at kmain")
+    gdb = shutil.which("gdb-multiarch") or shutil.which("gdb")
+    if not gdb:
+        tally.add("gdb/breakpoint_in_kmain (no gdb-multiarch)", False)
+        return
+    qemu = subprocess.Popen(["make", "-s", "qemu-gdb"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
+    try:
+        line = qemu.stdout.readline()
+        ok = "GDB stub on port" in line
+        if ok:
+            out = subprocess.run([gdb, "-q", "-batch", "-iex",
+                                  f"add-auto-load-safe-path {ROOT}/.gdbinit",
+                                  "-ex", "break kmain", "-ex", "continue", "-ex", "bt 1", "-ex", "kill"],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+            ok = re.search(r"Breakpoint 1, kmain \(hartid=", out) is not None
+            print(out if not ok else "   stopped at kmain")
+    except subprocess.TimeoutExpired:
+        ok = False
+        print("   gdb timed out")
+    finally:
+        os.killpg(qemu.pid, signal.SIGKILL)
+        qemu.wait()
+    tally.add("gdb/breakpoint_in_kmain", ok)
+
+
 def grade_lab(tally, lab):
     script = os.path.join(ROOT, "grade", f"grade-{lab}.py")
     if not os.path.exists(script):
@@ -89,6 +121,7 @@ def main():
     tally = Tally()
     host_program(tally, "gradelib self-test", [sys.executable, "grade/selftest_gradelib.py"])
     fdt_tests(tally)
+    gdb_test(tally)
     for lab in LABS:
         grade_lab(tally, lab)
     if tally.failed:

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""make bench: boot Mica's bench program under -icount shift=0 (one
+instruction per virtual nanosecond, so instret counts are exact and
+repeatable), print the figures as a table and write them, with the
+kernel's size, to bench.json at the top of the tree."""
+import json
+import os
+import re
+import sys
+
+from gradelib import QemuSession, TestFailure, repo_root
+
+# key: (what it measures, target or None)
+FIGURES = {
+    "null_syscall": ("system call that does nothing (SYS_SELF)", 150),
+    "ipc_rt": ("IPC call + reply, two address spaces, one hart", 600),
+    "ipc_rt_cross_hart": ("IPC call + reply, client and server on two harts", None),
+    "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2500),
+    "yield": ("yield from one thread to another", None),
+    "notify_to_wake": ("notify a waiting task, which runs, and back", None),
+    "kernel_sloc": ("lines of C/assembly in kernel/ (no comments, blanks)", 3500),
+}
+
+
+def strip_comments(text):
+    """C and assembly source without /* */ and // comments."""
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def kernel_sloc():
+    """Non-blank, non-comment lines of .c, .h and .S files in kernel/."""
+    total = 0
+    kdir = os.path.join(repo_root(), "kernel")
+    for name in sorted(os.listdir(kdir)):
+        if name.endswith((".c", ".h", ".S")):
+            with open(os.path.join(kdir, name)) as f:
+                total += sum(1 for line in strip_comments(f.read()).splitlines() if line.strip())
+    return total
+
+
+def run_bench(cpus):
+    """Boot the bench program; return {key: instructions}."""
+    q = QemuSession(timeout=120)
+    try:
+        q.start(append="init=bench", cpus=cpus, extra_args=["-icount", "shift=0"])
+        q.expect(r"^bench: done")
+        return {m.group(1): int(m.group(2))
+                for m in (re.match(r"^BENCH (\w+) (\d+)$", l) for l in q.lines()) if m}
+    finally:
+        q.close()
+
+
+def main():
+    try:
+        figures = run_bench(cpus=2)
+    except TestFailure as exc:
+        print(f"bench: the benchmark run failed: {exc}")
+        return 1
+    figures["kernel_sloc"] = kernel_sloc()
+    print(f"{'figure':<20} {'value':>8} {'target':>8}  meaning")
+    missed = []
+    for key, (meaning, target) in FIGURES.items():
+        value = figures.get(key)
+        if value is None:
+            print(f"{key:<20} {'-':>8} {'':>8}  {meaning} (not measured)")
+            missed.append(key)
+            continue
+        ok = target is None or value <= target
+        if not ok:
+            missed.append(key)
+        mark = "" if ok else "  <-- over target"
+        print(f"{key:<20} {value:>8} {target if target else '':>8}  {meaning}{mark}")
+    if "ipc_rt" in figures and "null_syscall" in figures and \
+            figures["ipc_rt"] > 4 * figures["null_syscall"]:
+        print("ipc_rt is more than 4 x null_syscall  <-- over target")
+        missed.append("ipc_rt/null_syscall")
+    path = os.path.join(repo_root(), "bench.json")
+    with open(path, "w") as f:
+        json.dump(figures, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(json.dumps(figures, sort_keys=True))
+    print(f"written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
