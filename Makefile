@@ -58,6 +58,7 @@ help:
 	@echo "make grade      grade lab LAB=$(LAB) (make grade LAB=vm ...)"
 	@echo "make test       every test: host tests, QEMU tests, all labs' grades"
 	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
+	@echo "make handin     pack the tree for submission: handin-LAB.tar.gz"
 	@echo "make clean      remove build/"
 
 check-tools:
@@ -177,5 +178,12 @@ include grade/host/host.mk
 bench: all check-qemu
 	@python3 grade/bench.py
 
+# A submission: every file git knows or would track (not build output),
+# packed so an autograder can unpack it and run `make grade LAB=...`.
+handin:
+	@{ git ls-files; git ls-files --others --exclude-standard; } | sort -u | \
+	  grep -v '^handin-' | tar czf handin-$(LAB).tar.gz -T -
+	@echo "wrote handin-$(LAB).tar.gz ($$(tar tzf handin-$(LAB).tar.gz | wc -l) files)"
+
 clean:
-	rm -rf $(BUILD) grade-out bench.json .gdbinit
+	rm -rf $(BUILD) grade-out bench.json .gdbinit handin-*.tar.gz

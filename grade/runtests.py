@@ -101,6 +101,47 @@ def gdb_test(tally):
     tally.add("gdb/breakpoint_in_kmain", ok)
 
 
+def autograde_tests(tally):
+    """A packed submission is graded from its archive; a broken one gets
+    zero points and the reason, not a traceback."""
+    import io
+    import json
+    import tarfile
+    print("== autograde: grading submissions from archives")
+    with tempfile.TemporaryDirectory() as tmp:
+        good = os.path.join(tmp, "good.tar.gz")
+        subprocess.run(["make", "-s", "handin", "LAB=boot"], cwd=ROOT, capture_output=True)
+        os.replace(os.path.join(ROOT, "handin-boot.tar.gz"), good)
+        bad = os.path.join(tmp, "bad.tar.gz")
+        with tarfile.open(good) as src, tarfile.open(bad, "w:gz") as dst:
+            for m in src.getmembers():
+                data = src.extractfile(m).read() if m.isfile() else None
+                if m.name == "kernel/main.c":
+                    data += b"\nthis is not C\n"
+                    m.size = len(data)
+                dst.addfile(m, io.BytesIO(data) if data is not None else None)
+        evil = os.path.join(tmp, "evil.tar.gz")
+        with tarfile.open(evil, "w:gz") as dst:
+            info = tarfile.TarInfo("../escape.txt")
+            info.size = 3
+            dst.addfile(info, io.BytesIO(b"hi\n"))
+        cases = ((good, 0, 50, None), (bad, 1, 0, "does not build"), (evil, 1, 0, "unsafe path"))
+        for archive, want_status, want_score, want_reason in cases:
+            report = os.path.join(tmp, "results.json")
+            p = subprocess.run([sys.executable, "grade/autograde.py", archive, "boot",
+                                "--results-json", report], cwd=ROOT, capture_output=True, text=True)
+            with open(report) as f:
+                result = json.load(f)
+            name = f"autograde/{os.path.basename(archive)}"
+            ok = (p.returncode == want_status and result["score"] == want_score and
+                  (want_reason is None or want_reason in result["tests"][0]["output"]) and
+                  "Traceback" not in p.stdout + p.stderr)
+            print(f"   {name}: exit {p.returncode}, score {result['score']} -> {'OK' if ok else 'FAIL'}")
+            if not ok:
+                print(p.stdout[-2000:] + p.stderr[-2000:])
+            tally.add(name, ok)
+
+
 def grade_lab(tally, lab):
     script = os.path.join(ROOT, "grade", f"grade-{lab}.py")
     if not os.path.exists(script):
@@ -122,6 +163,7 @@ def main():
     host_program(tally, "gradelib self-test", [sys.executable, "grade/selftest_gradelib.py"])
     fdt_tests(tally)
     gdb_test(tally)
+    autograde_tests(tally)
     for lab in LABS:
         grade_lab(tally, lab)
     if tally.failed:
