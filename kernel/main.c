@@ -205,6 +205,11 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	}
 	if (!task_load_root(name, bootinfo_make(pool_end, mem_end)))
 		panic("cannot start the root task '%s'", name);
+	/* Every task's page-table quota must fit in what is left, so that no
+	 * task can starve the others of kernel memory. */
+	if (kalloc_free_pages() < (uint64_t)(NTASK - 1) * (KPAGES_QUOTA + 1))
+		kprintf("warning: kernel pool (%lu pages) smaller than all tasks' quotas\n",
+		        kalloc_free_pages());
 	schedule();
 }
 

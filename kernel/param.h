@@ -6,7 +6,7 @@
 #define KSTACK_SIZE   16384  /* per-hart kernel stack */
 #define NTASK         64     /* tasks alive at once, zombies included */
 #define MAX_CHILDREN  16     /* live children per task */
-#define KPAGES_QUOTA  128    /* kernel pages (page tables) a task may use */
+#define KPAGES_QUOTA  40     /* page-table pages a task may use: NTASK of these fit the kernel pool */
 #define KPOOL_MAX     (16UL << 20)   /* kernel keeps at most this much RAM */
 #define MAX_RAM       (1UL << 30)    /* RAM Mica uses; the rest is ignored */
 #define TICK_HZ       100    /* timer interrupts per second per hart */
