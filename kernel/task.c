@@ -241,15 +241,13 @@ static int map_copy(struct task *t, uint64_t va, uint64_t size, const void *src,
 static int elf_load(struct task *t, const uint8_t *image, uint64_t size, uint64_t *entry)
 {
 	const struct elf_header *eh = (const struct elf_header *)image;
-	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->machine != EM_RISCV ||
-	    eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf_phdr) > size)
+	const struct elf_phdr *phdrs = elf_phdrs(image, size);
+	if (!phdrs)
 		return -ENOEXEC;
-	for (int i = 0; i < eh->phnum; i++) {
-		const struct elf_phdr *ph = (const struct elf_phdr *)(image + eh->phoff) + i;
+	for (const struct elf_phdr *ph = phdrs; ph < phdrs + eh->phnum; ph++) {
 		if (ph->type != PT_LOAD)
 			continue;
-		if (ph->vaddr % PGSIZE || ph->filesz > ph->memsz || ph->off + ph->filesz > size ||
-		    ph->vaddr + ph->memsz > USER_TOP || (ph->flags & (PF_W | PF_X)) == (PF_W | PF_X))
+		if (!elf_segment_ok(ph, size))
 			return -ENOEXEC;
 		uint64_t perm = (ph->flags & PF_R ? PTE_R : 0) | (ph->flags & PF_W ? PTE_W : 0) |
 		                (ph->flags & PF_X ? PTE_X : 0);
