@@ -170,7 +170,6 @@ uint64_t kalloc_free_pages(void);
 void kvm_init(uint64_t mem_end);
 void kvm_inithart(void);
 uint64_t kernel_satp(void);
-void vm_switch(uint64_t satp);
 uint64_t *kernel_pagetable(void);
 uint64_t *vm_create(void);
 uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge);
@@ -181,6 +180,21 @@ void vm_dump(uint64_t *pt);
 int copyin(struct task *t, void *dst, uint64_t uva, size_t n);
 int copyout(struct task *t, uint64_t uva, const void *src, size_t n);
 int copy_user(struct task *dt, uint64_t dva, struct task *st, uint64_t sva, size_t n);
+
+/* Make satp this hart's address space (inline: on every IPC's path). With
+ * an ASID per task, stale entries of other tasks cannot match, so no flush
+ * is needed; a hart without enough ASID bits flushes its TLB instead. */
+extern bool asids_ok;
+static inline void vm_switch(uint64_t satp)
+{
+	struct cpu *c = mycpu();
+	if (c->satp == satp)
+		return;
+	c->satp = satp;
+	csr_write(satp, satp);
+	if (!asids_ok)
+		sfence_vma();
+}
 
 /* trap.c */
 void trap_inithart(void);

@@ -170,9 +170,7 @@ void sched_run(struct thread *th)
 	c->cur = th;
 	c->need_resched = false;
 	vm_switch(th->task->satp);
-	csr_clear(sstatus, SSTATUS_SPP);   /* sret to U-mode ... */
-	csr_set(sstatus, SSTATUS_SPIE);    /* ... with interrupts enabled */
-	bkl_unlock();
+	bkl_unlock();   /* sstatus says "sret to U-mode, interrupts on": see trap_inithart */
 	user_resume(th);
 }
 

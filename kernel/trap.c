@@ -25,6 +25,11 @@ void trap_inithart(void)
 	csr_write(stvec, (uint64_t)trap_vector);
 	csr_write(scounteren, 7);
 	csr_clear(sstatus, SSTATUS_FS);   /* no FPU: its registers are not saved, so FP use traps */
+	/* sret goes to U-mode with interrupts enabled: SPP = 0, SPIE = 1. Every
+	 * sret leaves them so again (privileged spec 4.1.1), and only a user
+	 * trap changes them back to these values, so they are set only here. */
+	csr_clear(sstatus, SSTATUS_SPP);
+	csr_set(sstatus, SSTATUS_SPIE);
 	csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
 	timer_arm();
 }

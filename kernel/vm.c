@@ -118,7 +118,7 @@ void kvm_init(uint64_t mem_end)
 }
    LAB vm END */
 
-static bool asids_ok;   /* the harts tell NTASK + 1 address spaces apart */
+bool asids_ok;   /* the harts tell NTASK + 1 address spaces apart */
 
 uint64_t kernel_satp(void)
 {
@@ -139,19 +139,6 @@ void kvm_inithart(void)
 	mycpu()->satp = kernel_satp();
 }
 
-/* Make satp this hart's address space. With an ASID per task, stale
- * entries of other tasks cannot match, so no flush is needed; a hart
- * without enough ASID bits flushes its TLB instead. */
-void vm_switch(uint64_t satp)
-{
-	struct cpu *c = mycpu();
-	if (c->satp == satp)
-		return;
-	c->satp = satp;
-	csr_write(satp, satp);
-	if (!asids_ok)
-		sfence_vma();
-}
 
 /* A new page table for a task: empty lower half, the kernel's upper half. */
 uint64_t *vm_create(void)
