@@ -2,7 +2,8 @@
 """make bench: boot Mica's bench program under -icount shift=0 (one
 instruction per virtual nanosecond, so instret counts are exact and
 repeatable), print the figures as a table and write them, with the
-kernel's size, to bench.json at the top of the tree."""
+kernel's size, to bench.json at the top of the tree. With --check (as
+make test runs it) a missed target or a missing figure is an error."""
 import json
 import os
 import re
@@ -81,6 +82,9 @@ def main():
         f.write("\n")
     print(json.dumps(figures, sort_keys=True))
     print(f"written to {path}")
+    if "--check" in sys.argv and missed:
+        print(f"bench: targets missed: {', '.join(missed)}")
+        return 1
     return 0
 
 

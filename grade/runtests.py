@@ -142,6 +142,13 @@ def autograde_tests(tally):
             tally.add(name, ok)
 
 
+def bench_test(tally):
+    """make bench's figures, exact under -icount, meet the targets."""
+    print("== bench: instruction counts against their targets")
+    status, _ = run([sys.executable, "grade/bench.py", "--check"])
+    tally.add("bench/targets_met", status == 0)
+
+
 def grade_lab(tally, lab):
     script = os.path.join(ROOT, "grade", f"grade-{lab}.py")
     if not os.path.exists(script):
@@ -166,6 +173,7 @@ def main():
     autograde_tests(tally)
     for lab in LABS:
         grade_lab(tally, lab)
+    bench_test(tally)
     if tally.failed:
         print("failed:")
         for name in tally.failed:

@@ -24,13 +24,15 @@ enum { R_PC = 0, R_RA = 1, R_SP = 2, R_TP = 4, R_T0 = 5, R_T1 = 6, R_T2 = 7,
        R_A0 = 10, R_A1, R_A2, R_A3, R_A4, R_A5, R_A6, R_A7,
        R_T3 = 28, R_T4 = 29, R_T5 = 30 };
 
-/* A spin-wait hint (Zihintpause "pause", encoded as a FENCE with pred=W,
- * so older harts treat it as a harmless fence). QEMU ends the translation
- * block on it, which lets other harts run when QEMU runs them all on one
- * host thread (-icount). */
+/* A spin-wait turn. With -icount, QEMU < 8.1 runs harts in turn, each up to
+ * the next timer event: a hart spinning for another starves it. Only wfi
+ * makes QEMU move on; our own pending SSIP makes it return at once (an IPI
+ * cleared with it is harmless: need_resched stays set). */
 static inline void cpu_relax(void)
 {
-	asm volatile(".insn i 0x0f, 0, x0, x0, 0x010");
+	csr_set(sip, 1UL << IRQ_S_SOFT);
+	asm volatile("wfi");
+	csr_clear(sip, 1UL << IRQ_S_SOFT);
 }
 
 /* ---- spinlock.c-free locks: a test-and-set lock is all Mica needs ---- */
@@ -112,6 +114,7 @@ struct cpu {
 	struct thread *next;      /* handed over by sched_wake_local, runs next */
 	bool started;
 	bool need_resched;
+	bool tlb_flush;           /* vm_flush_asid waits for this hart to flush */
 };
 
 extern struct cpu cpus[NCPU];
@@ -147,7 +150,6 @@ char *strncpy_z(char *d, const char *s, size_t n);
 void sbi_set_timer(uint64_t when);
 int sbi_hart_start(uint64_t hartid, uint64_t addr, uint64_t opaque);
 void sbi_send_ipi(uint64_t hart_mask);
-void sbi_remote_sfence_asid(uint64_t asid);
 noreturn void sbi_shutdown(bool failure);
 
 /* fdt.c */
@@ -175,6 +177,7 @@ uint64_t *vm_create(void);
 uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge);
 int vm_map(uint64_t *pt, uint64_t va, uint64_t pa, uint64_t perm, struct task *charge);
 int vm_unmap(uint64_t *pt, uint64_t va);
+void vm_flush_asid(uint64_t asid);
 void vm_free(uint64_t *pt);
 void vm_dump(uint64_t *pt);
 int copyin(struct task *t, void *dst, uint64_t uva, size_t n);
@@ -256,7 +259,12 @@ static inline struct thread *thread_lookup(uint64_t tid)
 
 /* sched.c */
 extern struct spinlock bkl;   /* the big kernel lock: see sched.c */
-static inline void bkl_lock(void) { spin_lock(&bkl); }
+void bkl_wait(void);
+static inline void bkl_lock(void)
+{
+	if (__atomic_exchange_n(&bkl.locked, 1, __ATOMIC_ACQUIRE))
+		bkl_wait();
+}
 static inline void bkl_unlock(void) { spin_unlock(&bkl); }
 void sched_ready(struct thread *th);
 void sched_wake_local(struct thread *th);

@@ -7,7 +7,6 @@
 
 #define SBI_EXT_TIME  0x54494D45   /* "TIME" */
 #define SBI_EXT_IPI   0x735049     /* "sPI" */
-#define SBI_EXT_RFNC  0x52464E43   /* "RFNC" */
 #define SBI_EXT_HSM   0x48534D     /* "HSM" */
 #define SBI_EXT_SRST  0x53525354   /* "SRST" */
 
@@ -53,12 +52,6 @@ int sbi_hart_start(uint64_t hartid, uint64_t addr, uint64_t opaque)
 void sbi_send_ipi(uint64_t hart_mask)
 {
 	sbi_call(SBI_EXT_IPI, 0, hart_mask, 0, 0, 0, 0);
-}
-
-/* Flush every hart's TLB entries tagged with asid (SBI 8.3). */
-void sbi_remote_sfence_asid(uint64_t asid)
-{
-	sbi_call(SBI_EXT_RFNC, 2, 0, -1UL, 0, -1UL, asid);
 }
 
 /* Power off (SBI 10.1): shutdown, with reason "system failure" if asked. */

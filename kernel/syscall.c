@@ -186,7 +186,7 @@ static int64_t sys_map(struct thread *t)
 	if (vm_map(o->pagetable, va, pa, pte, o) < 0)
 		return -ENOMEM;
 	if (remap)
-		sbi_remote_sfence_asid(task_slot(o) + 1);
+		vm_flush_asid(task_slot(o) + 1);
 	asm volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
 	return 0;
 }
@@ -200,7 +200,7 @@ static int64_t sys_unmap(struct thread *t)
 		return -EINVAL;
 	int err = vm_unmap(o->pagetable, ARG(t, 1));
 	if (!err)
-		sbi_remote_sfence_asid(task_slot(o) + 1);
+		vm_flush_asid(task_slot(o) + 1);
 	return err;
 }
 /* LAB sched ELSE

@@ -51,7 +51,7 @@ struct task *task_create(struct task *parent, const char *name)
 	/* ASID = slot + 1 (0 is the kernel's). Entries a previous task of this
 	 * slot left in any hart's TLB must go before the ASID is reused. */
 	t->satp = MAKE_SATP(KVA2PA(pt), task_slot(t) + 1);
-	sbi_remote_sfence_asid(task_slot(t) + 1);
+	vm_flush_asid(task_slot(t) + 1);
 	t->kquota = KPAGES_QUOTA;
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
 		t->threads[i].task = t;
