@@ -48,7 +48,7 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-kernel $(BUILD)/kernel.elf $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: all qemu qemu-gdb grade test bench clean check-tools check-qemu print-qemu help handin
+.PHONY: all qemu qemu-gdb grade test bench clean check-tools check-qemu print-qemu print-nm help handin
 all: check-tools $(BUILD)/kernel.elf
 
 help:
@@ -165,6 +165,9 @@ qemu-gdb: all check-qemu
 # The exact command the graders run (they copy build/ files first).
 print-qemu:
 	@echo $(QEMU) $(QEMUOPTS)
+
+print-nm:
+	@echo $(NM)
 
 # ---- grading and tests ----
 grade: all

@@ -54,11 +54,4 @@ def panic(q):
     q.expect_exit()
 
 
-@lab.test(5, "first_user_task_runs_and_kernel_powers_off", cpus=2)
-def poweroff(q):
-    q.expect(r"^init: hello from user space")
-    q.expect(r"^root task 'init' exited with status 0: powering off")
-    assert_eq(q.expect_exit(), 0, "QEMU exit status")
-
-
 lab.run()

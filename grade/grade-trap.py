@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Lab trap: the trap path, system calls, timer interrupts, the first user
 task, and safe access to user memory. The user side is user/tests/traptest.c."""
-from gradelib import Lab, assert_eq
+from gradelib import Lab, assert_eq, assert_true
+from ptdump import page_table
 
 lab = Lab("trap")
 
@@ -26,36 +27,44 @@ def badptr(q):
     run_case(q, "badptr")
 
 
+def crash_case(q, case, message):
+    """The root task does something forbidden: the kernel must end it with
+    `message` and power off (the root task's end), not crash."""
+    q.expect(rf"^case {case}: start")
+    q.expect(r"^task \d+ \(traptest\): " + message + r": killed")
+    q.expect(r"^root task 'traptest' exited with status -1: powering off")
+    q.expect_not(r"^FAIL|^panic|kernel trap")
+
+
 @lab.test(10, "user_jump_to_kernel_address_ends_the_task", append="init=traptest case=kjump")
 def kjump(q):
-    q.expect(r"^task \d+ \(traptest\): instruction page fault at pc 0xffffffc080200000, "
-             r"address 0xffffffc080200000: killed")
-    run_case(q, "kjump")
+    crash_case(q, "kjump", r"instruction page fault at pc 0xffffffc080200000, "
+                           r"address 0xffffffc080200000")
 
 
 @lab.test(10, "user_write_to_kernel_memory_ends_the_task", append="init=traptest case=kwrite")
 def kwrite(q):
-    q.expect(r"^task \d+ \(traptest\): store page fault at pc 0x0+1[0-9a-f]+, "
-             r"address 0xffffffc080202000: killed")
-    run_case(q, "kwrite")
+    crash_case(q, "kwrite", r"store page fault at pc 0x0+1[0-9a-f]+, address 0xffffffc080202000")
 
 
 @lab.test(5, "user_read_of_kernel_memory_ends_the_task", append="init=traptest case=kread")
 def kread(q):
-    q.expect(r"^task \d+ \(traptest\): load page fault at pc 0x\S+, address 0xffffffc080200000: killed")
-    run_case(q, "kread")
+    crash_case(q, "kread", r"load page fault at pc 0x\S+, address 0xffffffc080200000")
 
 
-@lab.test(10, "privileged_instruction_ends_the_task", append="init=traptest case=illegal")
+@lab.test(5, "privileged_instruction_ends_the_task", append="init=traptest case=illegal")
 def illegal(q):
-    q.expect(r"^task \d+ \(traptest\): illegal instruction at pc 0x\S+, instruction 0x\S+: killed")
-    run_case(q, "illegal")
+    crash_case(q, "illegal", r"illegal instruction at pc 0x\S+, instruction 0x0*100025f3")
 
 
-@lab.test(10, "unmapped_user_access_is_refused_by_the_pager", append="init=traptest case=nullptr")
+@lab.test(5, "fp_instruction_ends_the_task", append="init=traptest case=fpu")
+def fpu(q):
+    crash_case(q, "fpu", r"illegal instruction at pc 0x\S+, instruction 0x0*f0000053")
+
+
+@lab.test(10, "unmapped_access_without_pager_ends_the_task", append="init=traptest case=nullptr")
 def nullptr(q):
-    q.expect(r"^task \d+ \(traptest\): page fault at 0x0+8 not resolved by its pager: killed")
-    run_case(q, "nullptr")
+    crash_case(q, "nullptr", r"load page fault at pc 0x\S+, address 0x0+8")
 
 
 @lab.test(15, "timer_ticks_arrive_on_every_hart", cpus=4, append="test=ticks init=traptest case=spin")
@@ -65,6 +74,21 @@ def ticks(q):
         harts.add(int(q.expect(r"^hart (\d): 10 timer ticks").group(1)))
     assert_eq(harts, {0, 1, 2, 3}, "harts reporting ticks")
     run_case(q, "spin")
+
+
+@lab.test(10, "first_task_page_table_has_its_segments_and_the_shared_kernel", append="init=vmtest")
+def user_pt(q):
+    ranges = page_table(q)
+    user = [r for r in ranges if r[3][3] == "u"]
+    kern = [r for r in ranges if r[3][3] == "-"]
+    perms = {r[0]: r[3] for r in user}
+    assert_eq(perms.get(0x10000), "r-xu-", "user text at 0x10000")
+    assert_true(any(p == "r--u-" for p in perms.values()), f"no read-only user data in {perms}")
+    assert_true(any(p == "rw-u-" for p in perms.values()), f"no writable user data in {perms}")
+    assert_true(all(r[1] <= 0x4000000000 for r in user), "user mapping above USER_TOP")
+    assert_true(kern and all(r[0] >= 0xffffffc000000000 and r[3][4] == "g" for r in kern),
+                "kernel half missing or not global in the task's page table")
+    assert_true(any(l.startswith("vmtest: done") for l in q.lines()), "vmtest did not finish")
 
 
 lab.run()

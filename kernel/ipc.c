@@ -29,6 +29,16 @@ static bool accepts(struct thread *r, struct task *s)
 	return filter == IPC_ANY || filter == s->id;
 }
 
+/* Hand the pending notification bits of r's task to r. */
+static void deliver_notify(struct thread *r)
+{
+	r->regs[R_A0] = 0;
+	r->regs[R_A1] = 0;
+	r->regs[R_A2] = LABEL_NOTIFY;
+	r->regs[R_A3] = r->task->notify_bits;
+	r->task->notify_bits = 0;
+}
+
 /* LAB ipc BEGIN */
 /* Copy the message of sender s into receiver r's registers: a0 = bulk
  * bytes, a1 = sender, a2..a6 = label and words. A thread blocked on a page
@@ -61,16 +71,6 @@ static int deliver(struct thread *s, struct thread *r)
 	r->regs[R_A1] = s->id;
 	r->regs[R_A0] = n;
 	return 0;
-}
-
-/* Hand the pending notification bits of r's task to r. */
-static void deliver_notify(struct thread *r)
-{
-	r->regs[R_A0] = 0;
-	r->regs[R_A1] = 0;
-	r->regs[R_A2] = LABEL_NOTIFY;
-	r->regs[R_A3] = r->task->notify_bits;
-	r->task->notify_bits = 0;
 }
 
 /* Sender s's message was taken: a SEND is done, a CALL (or a fault) now
@@ -265,7 +265,7 @@ void ipc_fastpath(struct thread *t)
 /* LAB ipc ELSE
 void ipc_fastpath(struct thread *t)
 {
-	(void)t;   (the general path alone is correct: the fast path is an optimisation)
+	(void)t;   // the general path alone is correct: the fast path only saves time
 }
    LAB ipc END */
 

@@ -177,18 +177,14 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		else
 			kprintf("hart %lu did not start\n", fdt.harts[i]);
 	}
-	/* Wait for the other harts, so every boot looks the same. Waiting in
-	 * wfi (woken by the tick) rather than spinning lets QEMU run the other
-	 * harts even when it runs them all on one host thread (-icount). */
+	/* Wait (at most a second) for the other harts, so every boot looks
+	 * the same. */
 	c->started = true;
 	harts_up = 1;
 	bkl_unlock();
-	uint64_t give_up = rdtime() + timebase;   /* one second */
-	while (__atomic_load_n(&harts_up, __ATOMIC_ACQUIRE) < expected && rdtime() < give_up) {
-		wfi();
-		if (csr_read(sip) & (1UL << IRQ_S_TIMER))
-			timer_arm();
-	}
+	uint64_t give_up = rdtime() + timebase;
+	while (__atomic_load_n(&harts_up, __ATOMIC_ACQUIRE) < expected && rdtime() < give_up)
+		cpu_relax();
 	bkl_lock();
 	if (harts_up < expected)
 		kprintf("only %d of %d harts arrived\n", harts_up, expected);

@@ -112,15 +112,19 @@ static struct thread *sched_pick(int hart)
 /* LAB sched ELSE
 void sched_ready(struct thread *th)
 {
-	(void)th;
 	(void)may_run_on;
-	panic("sched_ready: the scheduler is not written yet (lab sched)");
+	th->state = T_RUNNABLE;   // one queue, first come first served: no priorities yet
+	tq_push(&runq[0], th);
+	runq_mask |= 1;
 }
 
 static struct thread *sched_pick(int hart)
 {
+	struct thread *th = runq[0].head;
 	(void)hart;
-	return NULL;
+	if (th)
+		tq_remove(th);
+	return th;
 }
    LAB sched END */
 
@@ -228,6 +232,7 @@ void schedule(void)
 	sched_idle(c);
 }
 
+/* LAB sched BEGIN */
 /* Wake every thread whose timeout has passed. */
 static void sched_timeouts(void)
 {
@@ -243,17 +248,10 @@ static void sched_timeouts(void)
 	}
 }
 
-/* LAB sched BEGIN */
-/* The timer interrupt on this hart: schedule the next one, wake timed-out
- * threads, and end the current thread's time slice when it is used up and
- * another thread of at least its priority is waiting. */
-void sched_tick(void)
+/* Charge a tick to the thread running on c; when its slice is used up and
+ * another thread of at least its priority waits, it must make way. */
+static void sched_slice(struct cpu *c)
 {
-	struct cpu *c = mycpu();
-	timer_arm();
-	if (++c->ticks == 10 && tick_report)
-		kprintf("hart %lu: 10 timer ticks\n", c->hartid);
-	sched_timeouts();
 	struct thread *cur = c->cur;
 	if (cur && --cur->slice <= 0) {
 		cur->slice = SLICE_TICKS;
@@ -262,10 +260,24 @@ void sched_tick(void)
 	}
 }
 /* LAB sched ELSE
-void sched_tick(void)
+static void sched_timeouts(void)
 {
-	timer_arm();
-	mycpu()->ticks++;
-	(void)sched_timeouts;
+}
+
+static void sched_slice(struct cpu *c)
+{
+	(void)c;
 }
    LAB sched END */
+
+/* The timer interrupt on this hart: ask for the next one, wake threads
+ * whose timeout passed, account for the time slice. */
+void sched_tick(void)
+{
+	struct cpu *c = mycpu();
+	timer_arm();
+	if (++c->ticks == 10 && tick_report)
+		kprintf("hart %lu: 10 timer ticks\n", c->hartid);
+	sched_timeouts();
+	sched_slice(c);
+}

@@ -167,7 +167,8 @@ static int64_t sys_thread_exit(struct thread *t)
 	return 0;
 }
 
-/* LAB sched BEGIN */
+/* SYS_MAP: map the physical page pa, which the caller owns, at va in
+ * itself or in a task it is the pager of, with MAP_* permissions (W^X). */
 static int64_t sys_map(struct thread *t)
 {
 	struct task *o = managed_task(t, ARG(t, 0));
@@ -191,6 +192,8 @@ static int64_t sys_map(struct thread *t)
 	return 0;
 }
 
+/* SYS_UNMAP: remove the mapping at va in the caller or a task it pages;
+ * every hart forgets it before the call returns. */
 static int64_t sys_unmap(struct thread *t)
 {
 	struct task *o = managed_task(t, ARG(t, 0));
@@ -203,19 +206,6 @@ static int64_t sys_unmap(struct thread *t)
 		vm_flush_asid(task_slot(o) + 1);
 	return err;
 }
-/* LAB sched ELSE
-static int64_t sys_map(struct thread *t)
-{
-	(void)t; (void)managed_task;
-	return -ENOSYS;
-}
-
-static int64_t sys_unmap(struct thread *t)
-{
-	(void)t;
-	return -ENOSYS;
-}
-   LAB sched END */
 
 static int64_t sys_irq_register(struct thread *t)
 {

@@ -23,15 +23,10 @@ bool task_owns(struct task *t, uint64_t pa)
 	return false;
 }
 
-/* LAB sched BEGIN */
-/* A new task with an empty address space, child of parent (NULL for the
- * root task). Parent and child may send to each other; the parent is the
- * child's pager. Returns NULL when the pool, the parent's child limit or
- * memory is exhausted. */
-struct task *task_create(struct task *parent, const char *name)
+/* A fresh task in a free slot, alone: an empty address space with its own
+ * ASID, no rights, no threads. NULL when the pool or memory is exhausted. */
+static struct task *task_alloc(const char *name)
 {
-	if (parent && parent->nchildren >= MAX_CHILDREN)
-		return NULL;
 	struct task *t = NULL;
 	for (int i = 0; i < NTASK && !t; i++)
 		if (tasks[i].state == TASK_FREE && !tasks[i].pagetable)
@@ -41,7 +36,6 @@ struct task *task_create(struct task *parent, const char *name)
 	uint64_t *pt = vm_create();
 	if (!pt)
 		return NULL;
-
 	uint64_t id = t->id ? t->id + NTASK : (uint64_t)task_slot(t) + NTASK;
 	memset(t, 0, sizeof(*t));
 	t->id = id;
@@ -57,36 +51,55 @@ struct task *task_create(struct task *parent, const char *name)
 		t->threads[i].task = t;
 		t->threads[i].id = id * TASK_MAX_THREADS + i;
 	}
-	if (parent) {
-		t->parent = t->pager = parent;
-		parent->nchildren++;
-		t->send_rights = 1UL << task_slot(parent);
-		parent->send_rights |= 1UL << task_slot(t);
-	}
 	return t;
 }
 
-/* Start a thread in task t at pc with stack sp and a0 = arg, at priority
- * prio, pinned to hart index `hart` (or -1 for any). NULL if t has no free
- * thread slot. */
+/* Set up thread th to start at pc with stack sp, a0 = arg, at priority
+ * prio, pinned to hart index `hart` (-1: any), and make it runnable. */
+static void thread_start(struct thread *th, uint64_t pc, uint64_t sp, uint64_t arg, int prio,
+                         int hart)
+{
+	memset(th->regs, 0, sizeof(th->regs));
+	th->regs[R_PC] = pc;
+	th->regs[R_SP] = sp;
+	th->regs[R_A0] = arg;
+	th->prio = prio;
+	th->hart = hart;
+	th->slice = SLICE_TICKS;
+	th->deadline = 0;
+	th->faulting = false;
+	sched_ready(th);
+}
+
+/* LAB sched BEGIN */
+/* A new task, child of parent: parent and child may send to each other,
+ * and the parent is the child's pager. Returns NULL when the parent has
+ * MAX_CHILDREN live children, or the pool or memory is exhausted. */
+struct task *task_create(struct task *parent, const char *name)
+{
+	if (parent->nchildren >= MAX_CHILDREN)
+		return NULL;
+	struct task *t = task_alloc(name);
+	if (!t)
+		return NULL;
+	t->parent = t->pager = parent;
+	parent->nchildren++;
+	t->send_rights = 1UL << task_slot(parent);
+	parent->send_rights |= 1UL << task_slot(t);
+	return t;
+}
+
+/* Start a thread in task t (see thread_start). NULL if t already has
+ * TASK_MAX_THREADS threads. */
 struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
                              int prio, int hart)
 {
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
 		struct thread *th = &t->threads[i];
-		if (th->state != T_FREE)
-			continue;
-		memset(th->regs, 0, sizeof(th->regs));
-		th->regs[R_PC] = pc;
-		th->regs[R_SP] = sp;
-		th->regs[R_A0] = arg;
-		th->prio = prio;
-		th->hart = hart;
-		th->slice = SLICE_TICKS;
-		th->deadline = 0;
-		th->faulting = false;
-		sched_ready(th);
-		return th;
+		if (th->state == T_FREE) {
+			thread_start(th, pc, sp, arg, prio, hart);
+			return th;
+		}
 	}
 	return NULL;
 }
@@ -102,6 +115,7 @@ struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t 
                              int prio, int hart)
 {
 	(void)t; (void)pc; (void)sp; (void)arg; (void)prio; (void)hart;
+	kprintf("thread_create: not written yet (lab sched)\n");
 	return NULL;
 }
    LAB sched END */
@@ -285,7 +299,7 @@ struct task *task_load_root(const char *name, struct bootinfo *bi)
 		kprintf("root task: no program '%s' in the boot archive\n", name);
 		return NULL;
 	}
-	struct task *t = task_create(NULL, name);
+	struct task *t = task_alloc(name);
 	uint64_t entry;
 	int err = t ? elf_load(t, (const uint8_t *)bootfs_start + e->offset, e->size, &entry) : -ENOMEM;
 	if (!err)
@@ -305,6 +319,6 @@ struct task *task_load_root(const char *name, struct bootinfo *bi)
 	for (uint64_t i = 0; i < bi->ndevs && i + 1 < TASK_MAX_RANGES; i++)
 		t->owns[i + 1] = (struct range){ bi->devs[i].pa, bi->devs[i].size };
 	t->irq_rights = ~0UL;
-	thread_create(t, entry, USTACK_TOP_USER, BOOTINFO_VA, PRIO_DEFAULT, -1);
+	thread_start(&t->threads[0], entry, USTACK_TOP_USER, BOOTINFO_VA, PRIO_DEFAULT, -1);
 	return t;
 }

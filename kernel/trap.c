@@ -15,31 +15,37 @@ void timer_arm(void)
 }
 
 /* LAB trap BEGIN */
-/* Per hart: point stvec at the vector, let U-mode read the cycle, time and
- * instret counters (for benchmarks), enable timer, software (IPI) and
- * external interrupts, and start the tick. Interrupts stay globally off in
- * S-mode (sstatus.SIE = 0): they arrive only while a hart runs user code
- * or waits in wfi. */
+/* Let U-mode read the cycle, time and instret counters (the benchmarks
+ * do), enable timer and external interrupts, and start the tick. */
+static void trap_interrupts_on(void)
+{
+	csr_write(scounteren, 7);
+	csr_set(sie, SIE_STIE | SIE_SEIE);
+	timer_arm();
+}
+/* LAB trap ELSE
+static void trap_interrupts_on(void)
+{
+	(void)timer_arm;
+}
+   LAB trap END */
+
+/* Per hart: point stvec at the vector and turn on interrupts. They stay
+ * globally off in S-mode (sstatus.SIE = 0): they arrive only while a hart
+ * runs user code or waits in wfi. Software interrupts (IPIs) come first:
+ * spin-waits rely on them (cpu_relax). */
 void trap_inithart(void)
 {
 	csr_write(stvec, (uint64_t)trap_vector);
-	csr_write(scounteren, 7);
+	csr_write(sie, SIE_SSIE);
 	csr_clear(sstatus, SSTATUS_FS);   /* no FPU: its registers are not saved, so FP use traps */
 	/* sret goes to U-mode with interrupts enabled: SPP = 0, SPIE = 1. Every
 	 * sret leaves them so again (privileged spec 4.1.1), and only a user
 	 * trap changes them back to these values, so they are set only here. */
 	csr_clear(sstatus, SSTATUS_SPP);
 	csr_set(sstatus, SSTATUS_SPIE);
-	csr_write(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
-	timer_arm();
+	trap_interrupts_on();
 }
-/* LAB trap ELSE
-void trap_inithart(void)
-{
-	(void)trap_vector;
-	kprintf("trap_inithart: traps are not set up yet (lab trap)\n");
-}
-   LAB trap END */
 
 static const char *cause_name(uint64_t cause)
 {

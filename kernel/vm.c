@@ -113,8 +113,10 @@ int vm_unmap(uint64_t *pt, uint64_t va)
 
 void kvm_init(uint64_t mem_end)
 {
+	extern uint64_t boot_pagetable[];
 	(void)mem_end; (void)kernel_start; (void)etext; (void)erodata;
-	panic("kvm_init: the kernel page table is not written yet (lab vm)");
+	kprintf("kvm_init: not written yet (lab vm): staying on the boot page table\n");
+	kpagetable = boot_pagetable;
 }
    LAB vm END */
 

@@ -396,6 +396,9 @@ static int hostile_child(long sibling)
 	CHECK_EQ(thread_create(0, (void (*)(uint64_t))0x10000, (void *)0x1000, 0, PRIO_DEFAULT + 1, -1),
 	         -EPERM, "thread above our priority");
 	CHECK_EQ(ipc_reply(parent * TASK_MAX_THREADS, &m), -ESRCH, "reply to a thread that did not call");
+	CHECK_EQ(ipc_reply(999999, &m), -ESRCH, "reply to a bad thread ID");
+	CHECK_EQ(ipc_reply(self(), &m), -ESRCH, "reply to ourselves");
+	CHECK_EQ(ipc_recv(999999, &m, NULL, 0), -ESRCH, "recv from a bad ID");
 	long child_of_ours = task_create("grandchild");
 	CHECK(child_of_ours > 0, "create a child: %ld", child_of_ours);
 	CHECK_EQ(task_grant(child_of_ours, GRANT_SEND, sibling), -EPERM, "grant a right we lack");

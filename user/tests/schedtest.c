@@ -135,7 +135,29 @@ static void smp(void)
 		sleep_ms(20);
 	uint64_t all = hart_seen[0] | hart_seen[1] | hart_seen[2] | hart_seen[3];
 	CHECK(all == 0xf, "four spinning threads used harts %lx, want all four", all);
+	smp_done = 0;
+	for (int i = 0; i < 4; i++) {   /* all pinned to hart 0: they must take turns there */
+		hart_seen[i] = 0;
+		CHECK(start_thread(hart_thread, i, 3, 0) > 0, "thread %d on hart 0", i);
+	}
+	while (smp_done < 4)
+		sleep_ms(20);
+	for (int i = 0; i < 4; i++)
+		CHECK(hart_seen[i] == 1, "thread pinned to hart 0 ran on harts %lx", hart_seen[i]);
 	printf("smp: pinned threads stayed put; free threads used harts %lx\n", all);
+}
+
+static volatile int held, held_threads;
+
+/* A thread that stays until `held` drops to 0. */
+static void hold(uint64_t unused)
+{
+	(void)unused;
+	__atomic_add_fetch(&held_threads, 1, __ATOMIC_RELAXED);
+	while (held)
+		yield();
+	__atomic_sub_fetch(&held_threads, 1, __ATOMIC_RELAXED);
+	thread_exit();
 }
 
 /* Creating tasks, threads and mappings until refused: the kernel says
@@ -150,10 +172,27 @@ static void limits(void)
 	CHECK(n > 0 && n < 64, "task creation should be refused at a limit, made %d", n);
 	CHECK_EQ(task_create("one-more"), -ENOMEM, "task_create over the limit");
 
-	int threads = 0;
-	while (thread_create(ids[0], (void (*)(uint64_t))0x10000, (void *)0x1000, 0, 1, -1) > 0)
+	held = 1;
+	int threads = 1;   /* this one */
+	while (start_thread(hold, 0, PRIO_DEFAULT, -1) > 0)
 		threads++;
 	CHECK_EQ(threads, TASK_MAX_THREADS, "threads a task can hold");
+	held = 0;
+	while (held_threads)
+		yield();
+	CHECK(start_thread(hold, 0, PRIO_DEFAULT, -1) > 0, "a thread after the others ended");
+	while (held_threads)
+		yield();
+
+	long victim = ids[n - 1];
+	CHECK_EQ(task_kill(victim), 0, "kill a child");
+	CHECK_EQ(task_wait(victim, (int *)"ro"), -EFAULT, "reap into read-only memory");
+	int code = 0;
+	CHECK_EQ(task_wait(victim, &code), victim, "the child survives a bad status pointer");
+	CHECK_EQ(code, -1, "exit code of a killed task");
+	CHECK_EQ(task_wait(victim, &code), -ESRCH, "reap twice");
+	ids[n - 1] = task_create("hog");
+	CHECK(ids[n - 1] > 0, "a slot is free again: %ld", ids[n - 1]);
 
 	uint64_t pa = frame_alloc(self_task());
 	int maps = 0;

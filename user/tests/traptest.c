@@ -1,23 +1,25 @@
 /*
- * Lab trap tests: system calls with hostile arguments, and user programs
- * that do what they must not (jump into the kernel, write kernel memory,
- * run a privileged instruction, touch an unmapped page). The kernel must
- * answer each with an error code or by ending the offending task, and
- * keep running.
+ * Lab trap tests: system calls with hostile arguments, and a user program
+ * that does what it must not (jump into the kernel, write kernel memory,
+ * run a privileged or FP instruction, touch an unmapped page). The kernel
+ * answers each with an error code or by ending the offending task with a
+ * message; it never goes down itself.
  */
 #include "utest.h"
 
 #define KERNEL_ADDR 0xffffffc080200000UL
 #define UNMAPPED    0x0000003000000000UL
 
-enum { CRASH_KJUMP = 1, CRASH_KWRITE, CRASH_ILLEGAL, CRASH_NULL, CRASH_KREAD };
+enum { CRASH_KJUMP = 1, CRASH_KWRITE, CRASH_ILLEGAL, CRASH_NULL, CRASH_KREAD, CRASH_FPU };
 
 static const char rodata_word[8] = "ro";
 
+/* Every system call, given wild pointers, bad IDs and bad numbers, returns
+ * an error code, and the kernel carries on. (Only calls that need nothing
+ * of later labs: lab sched and lab ipc test theirs.) */
 static void badptr(void)
 {
 	char buf[16] = "hello";
-	int status;
 	CHECK_EQ(debug_write(NULL, 10), -EFAULT, "debug_write(NULL)");
 	CHECK_EQ(debug_write((void *)KERNEL_ADDR, 16), -EFAULT, "debug_write(kernel address)");
 	CHECK_EQ(debug_write((void *)UNMAPPED, 100), -EFAULT, "debug_write(unmapped)");
@@ -26,13 +28,8 @@ static void badptr(void)
 	CHECK_EQ(debug_write(buf, 1UL << 40), -EINVAL, "debug_write(huge length)");
 	CHECK_EQ(task_create((const char *)KERNEL_ADDR), -EFAULT, "task_create(kernel name)");
 	CHECK_EQ(task_create((const char *)UNMAPPED), -EFAULT, "task_create(unmapped name)");
-	long child = task_create("victim");
-	CHECK(child > 0, "task_create: %ld", child);
-	CHECK_EQ(task_kill(child), 0, "task_kill(child)");
-	CHECK_EQ(task_wait(child, (int *)rodata_word), -EFAULT, "task_wait(read-only status)");
-	CHECK_EQ(task_wait(child, &status), child, "task_wait: the child survives a bad pointer");
-	CHECK_EQ(task_wait(child, &status), -ESRCH, "task_wait(reaped child)");
 	CHECK_EQ(task_wait(0, (int *)KERNEL_ADDR), -EFAULT, "task_wait(kernel status pointer)");
+	CHECK_EQ(task_wait(0, (int *)rodata_word), -EFAULT, "task_wait(read-only status pointer)");
 	CHECK_EQ(task_wait(0, NULL), -ESRCH, "task_wait(no children)");
 	CHECK_EQ(task_kill(12345), -ESRCH, "task_kill(bad ID)");
 	CHECK_EQ(task_kill(0), -ESRCH, "task_kill(0)");
@@ -71,40 +68,14 @@ static void badptr(void)
 	CHECK_EQ(ipc(7, 0, &m, &a, NULL), -EINVAL, "ipc(bad operation)");
 	CHECK_EQ(ipc(5, 0, &m, &a, NULL), -EINVAL, "ipc(send|reply)");
 	CHECK_EQ(ipc_send(999999, &m, 0), -ESRCH, "ipc_send(bad ID)");
-	CHECK_EQ(ipc_recv(999999, &m, NULL, 0), -ESRCH, "ipc_recv(from bad ID)");
-	CHECK_EQ(ipc_reply(999999, &m), -ESRCH, "ipc_reply(bad thread)");
-	CHECK_EQ(ipc_reply(self(), &m), -ESRCH, "ipc_reply(self, not waiting)");
 	a = (struct ipc_args){ .sbuf = buf, .slen = IPC_BULK_MAX + 1 };
 	CHECK_EQ(ipc(IPC_SEND | IPC_BULK_SEND, 1, &m, &a, NULL), -EMSGSIZE, "ipc(bulk too large)");
-	long sender = -1;
-	CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 0), 0, "ipc_recv(poll): the victim's exit notification");
-	CHECK(m.label == LABEL_NOTIFY && (m.w[0] & NOTIFY_CHILD_EXIT) && sender == 0,
-	      "notification: label %lu bits %lx sender %ld", m.label, m.w[0], sender);
-	CHECK_EQ(ipc_recv(IPC_ANY, &m, NULL, 0), -ETIMEDOUT, "ipc_recv(poll, nothing there)");
 	printf("badptr: kernel still alive after %s\n", "hostile calls");
 }
 
-/* Run crash kind `kind` in a child task and check how it ended. */
-static void crash_child(int kind, const char *what)
-{
-	long c = spawn("traptest", kind, 4, -1);
-	int status = 0;
-	CHECK(c > 0, "spawn: %ld", c);
-	if (c <= 0)
-		return;
-	CHECK_EQ(utest_wait(c, &status, 5000), 0, "child ended");
-	CHECK_EQ(status, -1, "exit status of a killed task");
-	printf("%s: child %ld ended with status %d; kernel alive\n", what, c, status);
-}
-
-static void kjump(void) { crash_child(CRASH_KJUMP, "kjump"); }
-static void kwrite(void) { crash_child(CRASH_KWRITE, "kwrite"); }
-static void kread(void) { crash_child(CRASH_KREAD, "kread"); }
-static void illegal(void) { crash_child(CRASH_ILLEGAL, "illegal"); }
-static void nullptr(void) { crash_child(CRASH_NULL, "nullptr"); }
-
-/* A child: do the forbidden thing `kind`. Reaching the end is a failure. */
-static int crash(uint64_t kind)
+/* The forbidden things: each ends this (root) task with a message from the
+ * kernel, which then powers off. Reaching the end is a failure. */
+static void crash(int kind)
 {
 	switch (kind) {
 	case CRASH_KJUMP:
@@ -127,10 +98,19 @@ static int crash(uint64_t kind)
 		printf("read %lx\n", *p);
 		break;
 	}
+	case CRASH_FPU:
+		asm volatile(".word 0xf0000053");   /* fmv.w.x f0, zero: the FPU is off */
+		break;
 	}
-	printf("FAIL: crash kind %lu survived\n", kind);
-	return 0;
+	CHECK(0, "crash kind %d survived", kind);
 }
+
+static void kjump(void) { crash(CRASH_KJUMP); }
+static void kwrite(void) { crash(CRASH_KWRITE); }
+static void kread(void) { crash(CRASH_KREAD); }
+static void illegal(void) { crash(CRASH_ILLEGAL); }
+static void nullptr(void) { crash(CRASH_NULL); }
+static void fpu(void) { crash(CRASH_FPU); }
 
 /* Busy for 300 ms of wall time: timer interrupts keep arriving meanwhile. */
 static void spin(void)
@@ -149,11 +129,10 @@ static const struct utest_case cases[] = {
 	{ "kread", kread },
 	{ "illegal", illegal },
 	{ "nullptr", nullptr },
+	{ "fpu", fpu },
 };
 
 int main(uint64_t arg)
 {
-	if (arg != BOOTINFO_VA)
-		return crash(arg);
 	return utest_main(arg, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Write the starting tree of a lab.
+
+usage: mklab.py LAB OUTDIR
+
+The tree is the reference solution; code a student writes is marked
+    /* LAB name BEGIN */ ...reference... /* LAB name ELSE ...start... LAB name END */
+In the starting tree of lab N, regions of labs before N keep their
+reference code (markers removed), regions of lab N and later become their
+ELSE part. Regions of lab N are headed by a comment pointing to the
+handout. The files copied are those git tracks; labs/CURRENT names the lab
+so `make grade` grades it by default.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+LABS = ["boot", "vm", "trap", "sched", "ipc", "pager", "console", "fs", "shell"]
+MARKED = (".c", ".h", ".S", ".s", ".ld")
+MARK = re.compile(r"LAB (\w+) (BEGIN|ELSE|END)\b")
+
+
+class MarkerError(Exception):
+    pass
+
+
+def transform(text, lab, path):
+    """The text of one file as lab `lab`'s starting tree has it."""
+    out, region, part = [], None, None
+    for n, line in enumerate(text.splitlines(keepends=True), 1):
+        m = MARK.search(line)
+        if not m:
+            if region is None or (part == "BEGIN") == keep:
+                out.append(line)
+            continue
+        name, kind = m.groups()
+        if name not in LABS:
+            raise MarkerError(f"{path}:{n}: unknown lab '{name}'")
+        if kind == "BEGIN":
+            if region:
+                raise MarkerError(f"{path}:{n}: LAB {name} BEGIN inside LAB {region}")
+            region, part = name, "BEGIN"
+            keep = LABS.index(name) < LABS.index(lab)
+            if name == lab:
+                indent = line[:len(line) - len(line.lstrip())]
+                out.append(f"{indent}/* LAB {lab}: your code here (labs/{lab}/README.md) */\n")
+        elif name != region:
+            raise MarkerError(f"{path}:{n}: LAB {name} {kind} without BEGIN")
+        elif kind == "ELSE":
+            part = "ELSE"
+        else:
+            region = part = None
+    if region:
+        raise MarkerError(f"{path}: LAB {region} never ends")
+    return "".join(out)
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in LABS:
+        print(__doc__)
+        return 2
+    lab, outdir = sys.argv[1], sys.argv[2]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                           check=True).stdout.split()
+    try:
+        for f in files:
+            src, dst = os.path.join(root, f), os.path.join(outdir, f)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            if f.endswith(MARKED):
+                with open(src) as fin, open(dst, "w") as fout:
+                    fout.write(transform(fin.read(), lab, f))
+                shutil.copymode(src, dst)
+            elif os.path.isfile(src):
+                shutil.copy2(src, dst)
+    except MarkerError as exc:
+        print(f"mklab: {exc}")
+        return 1
+    with open(os.path.join(outdir, "labs", "CURRENT"), "w") as f:
+        f.write(lab + "\n")
+    print(f"mklab: starting tree of lab {lab} written to {outdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
