@@ -144,6 +144,44 @@ def autograde_tests(tally):
             tally.add(name, ok)
 
 
+def grade_results(tree, lab):
+    """Run lab's grade script on `tree`; return [(passed, test name)]."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as summary:
+        env = dict(os.environ, GRADE_SUMMARY_FILE=summary.name, MICA_ROOT=tree)
+        subprocess.run([sys.executable, os.path.join(ROOT, "grade", f"grade-{lab}.py")],
+                       cwd=tree, env=env, capture_output=True)
+        lines = [l.split(" ", 1) for l in summary.read().split("\n") if l.strip()]
+    return [(verdict == "PASS", name) for verdict, name in lines]
+
+
+def lab_integrity(tally):
+    """The lab integrity rule: on the starting tree of every lab N, the tree
+    builds without warnings, every lab before N passes in full and every
+    test of lab N fails."""
+    print("== lab integrity: each lab's starting tree")
+    for n, lab in enumerate(LABS):
+        with tempfile.TemporaryDirectory(prefix=f"mica-lab-{lab}-") as tree:
+            gen = subprocess.run([sys.executable, "labs/mklab.py", lab, tree], cwd=ROOT,
+                                 capture_output=True, text=True)
+            build = subprocess.run(["make", "-s", "all"], cwd=tree, capture_output=True, text=True)
+            built = gen.returncode == 0 and build.returncode == 0
+            tally.add(f"integrity/{lab}/starting_tree_builds", built)
+            if not built:
+                print(gen.stdout + build.stdout[-2000:] + build.stderr[-2000:])
+                continue
+            for earlier in LABS[:n]:
+                results = grade_results(tree, earlier)
+                bad = [name for ok, name in results if not ok]
+                ok = results and not bad
+                print(f"   {lab} tree: {earlier} {'passes' if ok else 'FAILS: ' + ', '.join(bad)}")
+                tally.add(f"integrity/{lab}/grade_{earlier}_passes", bool(ok))
+            results = grade_results(tree, lab)
+            passing = [name for ok, name in results if ok]
+            ok = results and not passing
+            print(f"   {lab} tree: {lab} {'fails in full' if ok else 'PASSES: ' + ', '.join(passing)}")
+            tally.add(f"integrity/{lab}/every_{lab}_test_fails", bool(ok))
+
+
 def bench_test(tally):
     """make bench's figures, exact under -icount, meet the targets."""
     print("== bench: instruction counts against their targets")
@@ -176,6 +214,7 @@ def main():
     for lab in LABS:
         grade_lab(tally, lab)
     bench_test(tally)
+    lab_integrity(tally)
     if tally.failed:
         print("failed:")
         for name in tally.failed:
