@@ -112,8 +112,10 @@ static void filter(void)
 	      (char)m.label, TID_TASK(sender), b);
 	char got[3];
 	for (int i = 0; i < 2; i++) {
-		m.label = 0;
-		CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 1000), 0, "recv any");
+		do {   /* (children that sent and exited notify us: not what we count) */
+			m.label = 0;
+			CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 1000), 0, "recv any");
+		} while (m.label == LABEL_NOTIFY && sender == 0);
 		got[i] = (char)m.label;
 		CHECK((m.label == 'A' && TID_TASK(sender) == a) || (m.label == 'C' && TID_TASK(sender) == c),
 		      "label %c from %ld", (char)m.label, TID_TASK(sender));
@@ -133,7 +135,7 @@ static void timeouts(void)
 	uint64_t t0 = time_ns();
 	CHECK_EQ(ipc_recv(idle, &m, NULL, 0), -ETIMEDOUT, "poll recv");
 	CHECK_EQ(ipc_send(idle, &m, 0), -ETIMEDOUT, "poll send to a task not receiving");
-	CHECK(ms_since(t0) < 20, "polls took %lu ms", ms_since(t0));
+	CHECK(ms_since(t0) < 45, "polls took %lu ms (a poll must not wait)", ms_since(t0));
 	t0 = time_ns();
 	CHECK_EQ(ipc_recv(idle, &m, NULL, 50), -ETIMEDOUT, "recv with 50 ms timeout");
 	uint64_t ms = ms_since(t0);
