@@ -178,9 +178,12 @@ static void limits(void)
 		threads++;
 	CHECK_EQ(threads, TASK_MAX_THREADS, "threads a task can hold");
 	held = 0;
-	while (held_threads)
+	long late = -1;
+	for (int tries = 0; tries < 10000 && late < 0; tries++) {   /* until one has exited */
 		yield();
-	CHECK(start_thread(hold, 0, PRIO_DEFAULT, -1) > 0, "a thread after the others ended");
+		late = start_thread(hold, 0, PRIO_DEFAULT, -1);
+	}
+	CHECK(late > 0, "a thread after the others ended: %ld", late);
 	while (held_threads)
 		yield();
 
