@@ -16,7 +16,7 @@ LD := $(TOOLPREFIX)ld
 OBJCOPY := $(TOOLPREFIX)objcopy
 NM := $(TOOLPREFIX)nm
 QEMU ?= qemu-system-riscv64
-QEMU_MIN := 7.0
+QEMU_MIN := 6.2
 
 # OpenSBI: the distribution's fw_jump.bin if there is one, else QEMU's own.
 OPENSBI ?= $(firstword $(wildcard \
