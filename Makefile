@@ -184,6 +184,7 @@ bench: all check-qemu
 # A submission: every file git knows or would track (not build output),
 # packed so an autograder can unpack it and run `make grade LAB=...`.
 handin:
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make handin: not a git checkout (run git init; git add -A first)"; exit 1; }
 	@{ git ls-files; git ls-files --others --exclude-standard; } | sort -u | \
 	  grep -v '^handin-' | tar czf handin-$(LAB).tar.gz -T -
 	@echo "wrote handin-$(LAB).tar.gz ($$(tar tzf handin-$(LAB).tar.gz | wc -l) files)"

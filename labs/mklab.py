@@ -63,8 +63,11 @@ def main():
         return 2
     lab, outdir = sys.argv[1], sys.argv[2]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
-                           check=True).stdout.split()
+    git = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True)
+    if git.returncode != 0:
+        print(f"mklab: {root} is not a git checkout of Mica: {git.stderr.strip()}")
+        return 1
+    files = git.stdout.split()
     try:
         for f in files:
             src, dst = os.path.join(root, f), os.path.join(outdir, f)

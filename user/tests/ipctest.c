@@ -36,8 +36,11 @@ static long child(int role, long peer, uint64_t param)
 {
 	long c = spawn("ipctest", make_arg(role, peer, param), PRIO_DEFAULT, -1);
 	CHECK(c > 0, "spawn role %d: %ld", role, c);
-	if (c > 0 && role == ROLE_CLIENT)   /* clients may call their server */
+	if (c > 0 && role == ROLE_CLIENT) {   /* clients may call their server: then go */
 		CHECK_EQ(task_grant(c, GRANT_SEND, peer), 0, "grant send right");
+		struct msg go = { .label = LABEL_DATA };
+		CHECK_EQ(ipc_send(c, &go, 5000), 0, "tell the client to start");
+	}
 	return c;
 }
 
@@ -281,7 +284,7 @@ static void bulk(void)
 		long r = ipc(IPC_CALL | IPC_BULK_SEND | IPC_BULK_RECV, server, &m, &a, NULL);
 		CHECK_EQ(r, (long)n, "bytes echoed");
 		CHECK_EQ(m.w[0], bytes_sum(out, n), "server's checksum of what it received");
-		CHECK(memcmp(in, out, n) == 0, "echoed %zu bytes differ", n);
+		CHECK(memcmp(in, out, n) == 0, "echoed %lu bytes differ", (uint64_t)n);
 	}
 	struct msg m = { .label = LABEL_DATA };
 	struct ipc_args a = { .filter = (uint64_t)server, .timeout = 5000, .sbuf = out,
@@ -365,6 +368,8 @@ static noreturn void echo(void)
 static int client(long server, uint64_t calls)
 {
 	int bad = 0;
+	struct msg go;
+	ipc_recv(IPC_ANY, &go, NULL, IPC_FOREVER);   /* the parent has granted the right */
 	for (uint64_t i = 0; i < calls; i++) {
 		struct msg m = { .label = LABEL_DATA + 10, .w = { i, i ^ 0x5555, (uint64_t)self(), 0 } };
 		struct msg sent = m;

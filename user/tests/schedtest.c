@@ -29,6 +29,9 @@ static void preempt(void)
 {
 	long spinner = spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT, -1);
 	CHECK(spinner > 0, "spawn spinner: %ld", spinner);
+	/* Step aside: the spinner gets the hart, and we come back only if the
+	 * kernel takes it away from the spinner when our sleep is over. */
+	sleep_ms(50);
 	uint64_t t0 = time_ns(), laps = 0;
 	while (ms_since(t0) < 300)
 		laps++;
