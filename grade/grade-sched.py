@@ -25,6 +25,7 @@ name_of = {
     "smp": "threads_spread_over_four_harts_and_respect_affinity",
     "limits": "task_thread_and_page_table_limits_refuse_then_recover",
     "killrunning": "killing_a_task_running_on_another_hart",
+    "hogdies": "a_task_that_made_tasks_until_refused_dies_and_all_comes_back",
 }
 
 case(15, "preempt", 1, r"^preempt: root ran \d+ laps beside a spinning task")
@@ -32,7 +33,8 @@ case(15, "priority", 1, r"^priority: order HML")
 case(15, "roundrobin", 1, r"^roundrobin: counts \d+ \d+, switches seen")
 case(10, "sleep", 1, r"^sleep: slept \d+ ms for 100")
 case(15, "smp", 4, r"^smp: pinned threads stayed put; free threads used harts f")
-case(15, "limits", 2, r"^limits: \d+ children before refusal", r"^limits: \d+ page-table-hungry")
-case(15, "killrunning", 2, r"^killrunning: 5 running tasks killed and reaped")
+case(10, "limits", 2, r"^limits: \d+ children before refusal", r"^limits: \d+ page-table-hungry")
+case(10, "killrunning", 2, r"^killrunning: 5 running tasks killed and reaped")
+case(10, "hogdies", 2, r"^hogdies: a task that made \d+ tasks died")
 
 lab.run()

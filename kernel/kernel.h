@@ -95,6 +95,7 @@ struct task {
 	struct task *pager;       /* receives its page faults; NULL: faults kill */
 	uint64_t send_rights;     /* bit s: may send to the task in slot s */
 	uint64_t irq_rights;      /* bit i: may register interrupt i */
+	bool may_create;          /* may create child tasks (GRANT_CREATE) */
 	uint64_t notify_bits;     /* pending notifications */
 	struct tqueue sendq;      /* threads waiting to send to us */
 	struct tqueue recvq;      /* our threads waiting in RECV */

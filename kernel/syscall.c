@@ -74,6 +74,8 @@ static struct task *managed_task(struct thread *t, uint64_t id)
 static int64_t sys_task_create(struct thread *t)
 {
 	char name[16] = "task";
+	if (!t->task->may_create)
+		return -EPERM;
 	for (size_t i = 0; ARG(t, 0) && i + 1 < sizeof(name); i++) {   /* up to the NUL */
 		if (copyin(t->task, &name[i], ARG(t, 0) + i, 1) < 0)
 			return -EFAULT;
@@ -111,6 +113,11 @@ static int64_t sys_task_grant(struct thread *t)
 		if (!(me->irq_rights & (1UL << value)))
 			return -EPERM;
 		child->irq_rights |= 1UL << value;
+		return 0;
+	case GRANT_CREATE:
+		if (!me->may_create)
+			return -EPERM;
+		child->may_create = true;
 		return 0;
 	}
 	return -EINVAL;

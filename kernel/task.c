@@ -319,6 +319,7 @@ struct task *task_load_root(const char *name, struct bootinfo *bi)
 	for (uint64_t i = 0; i < bi->ndevs && i + 1 < TASK_MAX_RANGES; i++)
 		t->owns[i + 1] = (struct range){ bi->devs[i].pa, bi->devs[i].size };
 	t->irq_rights = ~0UL;
+	t->may_create = true;
 	thread_start(&t->threads[0], entry, USTACK_TOP_USER, BOOTINFO_VA, PRIO_DEFAULT, -1);
 	return t;
 }

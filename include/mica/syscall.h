@@ -17,7 +17,7 @@ enum {
 	SYS_SELF,             /* (): the caller's thread ID */
 	SYS_IPC,              /* see below */
 	SYS_NOTIFY,           /* (task, bits): OR bits into task's notification word */
-	SYS_TASK_CREATE,      /* (): new empty task, child of the caller */
+	SYS_TASK_CREATE,      /* (name): new empty task, child of the caller (needs GRANT_CREATE) */
 	SYS_TASK_GRANT,       /* (task, kind, value): give a child a right the caller holds */
 	SYS_TASK_KILL,        /* (task): destroy a child task (or the caller's own task) */
 	SYS_TASK_WAIT,        /* (task or 0, &status): reap a dead child, -EAGAIN if none */
@@ -87,6 +87,7 @@ enum {
 	GRANT_SEND = 1,   /* value: a task ID the child may send to */
 	GRANT_IRQ  = 2,   /* value: an interrupt number the child may register */
 	GRANT_PAGER = 3,  /* value: a task ID to be the child's pager */
+	GRANT_CREATE = 4, /* the child may create tasks of its own (value unused) */
 };
 
 /* SYS_MAP permission bits. */

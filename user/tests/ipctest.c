@@ -306,6 +306,11 @@ static void hostile(void)
 {
 	long idle = child(ROLE_IDLE, 0, 0);
 	long h = child(ROLE_HOSTILE, idle, 0);
+	struct msg m = { 0 };
+	long sender = 0;
+	CHECK_EQ(ipc_recv(h, &m, &sender, 5000), 0, "the hostile child asks for the right to create");
+	CHECK_EQ(task_grant(h, GRANT_CREATE, 0), 0, "grant it");
+	CHECK_EQ(ipc_reply(sender, &m), 0, "answer");
 	CHECK_EQ(reap(h), 0, "hostile child's failed checks");
 	task_kill(idle);
 	reap(idle);
@@ -406,8 +411,13 @@ static int hostile_child(long sibling)
 	CHECK_EQ(ipc_reply(999999, &m), -ESRCH, "reply to a bad thread ID");
 	CHECK_EQ(ipc_reply(self(), &m), -ESRCH, "reply to ourselves");
 	CHECK_EQ(ipc_recv(999999, &m, NULL, 0), -ESRCH, "recv from a bad ID");
+	CHECK_EQ(task_create("grandchild"), -EPERM, "create a task without the right");
+	CHECK_EQ(task_grant(parent, GRANT_CREATE, 0), -EPERM, "grant the parent a right");
+	struct msg ask = { .label = LABEL_DATA };
+	CHECK_EQ(ipc_call(parent, &ask, 5000), 0, "ask the parent for the right to create");
 	long child_of_ours = task_create("grandchild");
-	CHECK(child_of_ours > 0, "create a child: %ld", child_of_ours);
+	CHECK(child_of_ours > 0, "create a child with the right: %ld", child_of_ours);
+	CHECK_EQ(task_grant(child_of_ours, GRANT_CREATE, 0), 0, "pass the right on");
 	CHECK_EQ(task_grant(child_of_ours, GRANT_SEND, sibling), -EPERM, "grant a right we lack");
 	CHECK_EQ(task_grant(child_of_ours, GRANT_IRQ, 10), -EPERM, "grant an IRQ we lack");
 	CHECK_EQ(task_grant(child_of_ours, 99, 0), -EINVAL, "unknown grant kind");

@@ -5,7 +5,8 @@
  */
 #include "utest.h"
 
-enum { ROLE_SPIN = 1 };
+enum { ROLE_SPIN = 1, ROLE_HOGGER };
+#define MAX_KIDS 16   /* MAX_CHILDREN in kernel/param.h */
 
 /* A thread stack from the root's RAM window (the root sees all its RAM). */
 static void *new_stack(void)
@@ -226,6 +227,45 @@ static void limits(void)
 	frames_release(self_task());
 }
 
+/* A child that creates tasks until refused, then dies: everything it and
+ * its children held comes back. */
+static void hogdies(void)
+{
+	long before = ktest(KTEST_STATS);
+	long hogger = spawn("schedtest", ROLE_HOGGER, PRIO_DEFAULT, -1);
+	CHECK(hogger > 0, "spawn hogger: %ld", hogger);
+	CHECK_EQ(task_grant(hogger, GRANT_CREATE, 0), 0, "let it create tasks");
+	int status = 0;
+	CHECK_EQ(utest_wait(hogger, &status, 5000), 0, "the hogger ends");
+	CHECK(status > 0 && status < 64, "tasks the hogger made before refusal: %d", status);
+	CHECK_EQ(ktest(KTEST_STATS), before, "free kernel pages once it is gone");
+	long ids[MAX_KIDS];
+	int n = 0;
+	for (long id; n < MAX_KIDS && (id = task_create("again")) > 0; n++)
+		ids[n] = id;
+	CHECK_EQ(n, MAX_KIDS, "children we can still create");
+	int code;
+	for (int i = 0; i < n; i++) {
+		task_kill(ids[i]);
+		task_wait(ids[i], &code);
+	}
+	printf("hogdies: a task that made %d tasks died; all of it came back\n", status);
+}
+
+/* The hogger: create tasks (once the parent lets us) until refused. */
+static int hogger(void)
+{
+	long id;
+	int n = 0;
+	while ((id = task_create("hog")) == -EPERM)
+		yield();   /* until the parent's grant arrives */
+	while (id > 0) {
+		n++;
+		id = task_create("hog");
+	}
+	return id == -ENOMEM ? n : -2;
+}
+
 /* Killing a task whose thread is running on another hart (CPUS=2). */
 static void killrunning(void)
 {
@@ -249,6 +289,7 @@ static const struct utest_case cases[] = {
 	{ "smp", smp },
 	{ "limits", limits },
 	{ "killrunning", killrunning },
+	{ "hogdies", hogdies },
 };
 
 int main(uint64_t arg)
@@ -256,5 +297,7 @@ int main(uint64_t arg)
 	if (arg == ROLE_SPIN)
 		for (;;)
 			;
+	if (arg == ROLE_HOGGER)
+		return hogger();
 	return utest_main(arg, cases, sizeof(cases) / sizeof(cases[0]));
 }
