@@ -27,44 +27,30 @@ def badptr(q):
     run_case(q, "badptr")
 
 
-def crash_case(q, case, message):
-    """The root task does something forbidden: the kernel must end it with
-    `message` and power off (the root task's end), not crash."""
-    q.expect(rf"^case {case}: start")
-    q.expect(r"^task \d+ \(traptest\): " + message + r": killed")
-    q.expect(r"^root task 'traptest' exited with status -1: powering off")
-    q.expect_not(r"^FAIL|^panic|kernel trap")
+def crash(points, test_name, case, message):
+    """A test in which the root task does something forbidden (traptest
+    case `case`): the kernel must end it with `message` and power off (the
+    root task's end), not crash."""
+    @lab.test(points, test_name, append=f"init=traptest case={case}")
+    def _(q):
+        q.expect(rf"^case {case}: start")
+        q.expect(r"^task \d+ \(traptest\): " + message + r": killed")
+        q.expect(r"^root task 'traptest' exited with status -1: powering off")
+        q.expect_not(r"^FAIL|^panic|kernel trap")
 
 
-@lab.test(10, "user_jump_to_kernel_address_ends_the_task", append="init=traptest case=kjump")
-def kjump(q):
-    crash_case(q, "kjump", r"instruction page fault at pc 0xffffffc080200000, "
-                           r"address 0xffffffc080200000")
-
-
-@lab.test(10, "user_write_to_kernel_memory_ends_the_task", append="init=traptest case=kwrite")
-def kwrite(q):
-    crash_case(q, "kwrite", r"store page fault at pc 0x0+1[0-9a-f]+, address 0xffffffc080202000")
-
-
-@lab.test(5, "user_read_of_kernel_memory_ends_the_task", append="init=traptest case=kread")
-def kread(q):
-    crash_case(q, "kread", r"load page fault at pc 0x\S+, address 0xffffffc080200000")
-
-
-@lab.test(5, "privileged_instruction_ends_the_task", append="init=traptest case=illegal")
-def illegal(q):
-    crash_case(q, "illegal", r"illegal instruction at pc 0x\S+, instruction 0x0*100025f3")
-
-
-@lab.test(5, "fp_instruction_ends_the_task", append="init=traptest case=fpu")
-def fpu(q):
-    crash_case(q, "fpu", r"illegal instruction at pc 0x\S+, instruction 0x0*f0000053")
-
-
-@lab.test(10, "unmapped_access_without_pager_ends_the_task", append="init=traptest case=nullptr")
-def nullptr(q):
-    crash_case(q, "nullptr", r"load page fault at pc 0x\S+, address 0x0+8")
+crash(10, "user_jump_to_kernel_address_ends_the_task", "kjump",
+      r"instruction page fault at pc 0xffffffc080200000, address 0xffffffc080200000")
+crash(10, "user_write_to_kernel_memory_ends_the_task", "kwrite",
+      r"store page fault at pc 0x0+1[0-9a-f]+, address 0xffffffc080202000")
+crash(5, "user_read_of_kernel_memory_ends_the_task", "kread",
+      r"load page fault at pc 0x\S+, address 0xffffffc080200000")
+crash(5, "privileged_instruction_ends_the_task", "illegal",
+      r"illegal instruction at pc 0x\S+, instruction 0x0*100025f3")
+crash(5, "fp_instruction_ends_the_task", "fpu",
+      r"illegal instruction at pc 0x\S+, instruction 0x0*f0000053")
+crash(10, "unmapped_access_without_pager_ends_the_task", "nullptr",
+      r"load page fault at pc 0x\S+, address 0x0+8")
 
 
 @lab.test(15, "timer_ticks_arrive_on_every_hart", cpus=4, append="test=ticks init=traptest case=spin")
