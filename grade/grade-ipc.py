@@ -30,6 +30,7 @@ case(10, "page_faults_go_to_the_pager_as_messages", "pagefault", 2,
      r"^pagefault: 3 faults served by the pager, 1 refused")
 case(10, "bulk_data_travels_intact_and_bad_buffers_fail", "bulk", 2, r"^bulk: 1 to 8192 bytes travel intact")
 case(15, "forged_rights_and_bad_ids_are_refused", "hostile", 2, r"^hostile: forged rights and bad IDs refused")
+case(10, "a_late_reply_cannot_answer_the_next_call", "stalereply", 2, r"^stalereply: a late reply went nowhere")
 
 
 @lab.test(10, "uart_interrupt_arrives_as_notification", cpus=2, append="init=ipctest case=irq")

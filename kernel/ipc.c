@@ -68,7 +68,7 @@ static int deliver(struct thread *s, struct thread *r)
 		for (int i = R_A2; i <= R_A6; i++)
 			r->regs[i] = s->regs[i];
 	}
-	r->regs[R_A1] = s->id;
+	r->regs[R_A1] = sender_word(s);
 	r->regs[R_A0] = n;
 	return 0;
 }
@@ -158,7 +158,8 @@ static int ipc_recv(struct thread *t, uint64_t timeout)
 static int ipc_reply(struct thread *t)
 {
 	struct thread *c = thread_lookup(t->regs[R_A1]);
-	if (!c || c->state != T_REPLY || c->ipc_peer != t->task->id)
+	if (!c || c->state != T_REPLY || c->ipc_peer != t->task->id ||
+	    sender_word(c) != t->regs[R_A1])
 		return -ESRCH;
 	if (c->faulting) {
 		c->faulting = false;
@@ -214,7 +215,7 @@ static int ipc_reply(struct thread *t)
 static noreturn void fast_switch(struct thread *t, struct thread *r)
 {
 	r->regs[R_A0] = 0;
-	r->regs[R_A1] = t->id;
+	r->regs[R_A1] = sender_word(t);
 	r->regs[R_A2] = t->regs[R_A2];
 	r->regs[R_A3] = t->regs[R_A3];
 	r->regs[R_A4] = t->regs[R_A4];
@@ -245,6 +246,7 @@ void ipc_fastpath(struct thread *t)
 		    !fast_ok(t->cpu, r))
 			return;
 		tq_remove(r);
+		call_begin(t);
 		t->state = T_REPLY;
 		t->ipc_peer = dest->id;
 		t->deadline = 0;
@@ -254,6 +256,7 @@ void ipc_fastpath(struct thread *t)
 		struct task *me = t->task;
 		struct thread *c = thread_lookup(t->regs[R_A1]);
 		if (!c || c->state != T_REPLY || c->ipc_peer != me->id || c->faulting ||
+		    sender_word(c) != t->regs[R_A1] ||
 		    me->sendq.head || me->notify_bits || !fast_ok(t->cpu, c))
 			return;
 		t->state = T_RECV;
@@ -284,6 +287,8 @@ int64_t sys_ipc(struct thread *t)
 		case IPC_SEND:
 		case IPC_CALL: {
 			struct task *dest = task_lookup(t->regs[R_A1]);
+			if ((op & IPC_OPMASK) == IPC_CALL)
+				call_begin(t);
 			if (!dest)
 				err = -ESRCH;
 			else if (!(t->task->send_rights & task_bit(dest)))
@@ -297,11 +302,15 @@ int64_t sys_ipc(struct thread *t)
 			break;
 		case IPC_REPLY:
 			err = ipc_reply(t);
+			if (t->state != T_RUNNING)
+				return 0;   /* the reply ended our own task (a refused fault) */
 			if (!err)
 				t->regs[R_A0] = 0;
 			break;
 		case IPC_REPLY_RECV:
 			ipc_reply(t);
+			if (t->state != T_RUNNING)
+				return 0;   /* the reply ended our own task (a refused fault) */
 			err = ipc_recv(t, timeout);
 			break;
 		default:
@@ -336,6 +345,7 @@ void ipc_page_fault(struct thread *t, uint64_t addr, int kind)
 {
 	struct task *pager = t->task->pager;
 	t->faulting = true;
+	call_begin(t);
 	t->fault[0] = addr;
 	t->fault[1] = (uint64_t)kind;
 	t->fault[2] = t->regs[R_PC];

@@ -76,6 +76,7 @@ struct thread {
 	uint64_t deadline;        /* time at which a blocking op times out; 0 = never */
 	uint64_t ipc_peer;        /* T_SEND: dest task; T_RECV: filter; T_REPLY: server task */
 	bool faulting;            /* blocked on a page fault sent to its pager */
+	uint64_t token;           /* sender word: id, and its count of calls above bit 40 */
 	uint64_t fault[3];        /* the fault message: address, FAULT_* kind, pc */
 };
 
@@ -122,6 +123,7 @@ extern struct cpu cpus[NCPU];
 extern struct task tasks[NTASK];
 extern int ncpu;
 extern uint64_t timebase;     /* time CSR ticks per second */
+extern uint64_t ram_end;      /* end of the RAM Mica uses */
 extern char bootargs[256];
 
 static inline struct cpu *mycpu(void)
@@ -248,13 +250,26 @@ static inline struct task *task_lookup(uint64_t id)
 	return (id != 0 && t->id == id && t->state == TASK_ALIVE) ? t : NULL;
 }
 
+/* What a receiver learns of sender s in a1 (SENDER_TID in syscall.h). */
+static inline uint64_t sender_word(struct thread *s)
+{
+	return s->token;
+}
+
+/* s starts a call (or a fault): a reply must name this one. The count
+ * wraps within the top 24 bits; the ID below is untouched. */
+static inline void call_begin(struct thread *s)
+{
+	s->token += 1UL << 40;
+}
+
 /* The live thread with this ID, or NULL. */
 static inline struct thread *thread_lookup(uint64_t tid)
 {
 	struct task *t = task_lookup(TID_TASK(tid));
 	if (!t)
 		return NULL;
-	struct thread *th = &t->threads[tid % TASK_MAX_THREADS];
+	struct thread *th = &t->threads[SENDER_TID(tid) % TASK_MAX_THREADS];
 	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
 }
 

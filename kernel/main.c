@@ -10,6 +10,7 @@
 struct cpu cpus[NCPU];
 int ncpu;
 uint64_t timebase;
+uint64_t ram_end;
 char bootargs[256];
 static int harts_up;   /* harts that finished booting (under the bkl) */
 
@@ -148,6 +149,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		kprintf("using %lu MiB of the %lu MiB of RAM\n", MAX_RAM >> 20, fdt.mem_size >> 20);
 		mem_end = fdt.mem_base + MAX_RAM;
 	}
+	ram_end = mem_end;
 
 	kprintf("\nMica %s booting on hart %lu\n", MICA_VERSION, hartid);
 	kprintf("harts: %d, memory: %lu MiB at %p\n", fdt.nharts, fdt.mem_size >> 20,

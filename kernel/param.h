@@ -3,7 +3,7 @@
 #define PARAM_H
 
 #define NCPU          8      /* most harts Mica will start */
-#define KSTACK_SIZE   16384  /* per-hart kernel stack */
+#define KSTACK_SIZE   32768  /* per-hart kernel stack: task_destroy nests once per task */
 #define NTASK         64     /* tasks alive at once, zombies included */
 #define MAX_CHILDREN  16     /* live children per task */
 #define KPAGES_QUOTA  40     /* page-table pages a task may use: NTASK of these fit the kernel pool */

@@ -103,6 +103,8 @@ static int64_t sys_task_grant(struct thread *t)
 			return -ESRCH;
 		if (target != me && !(me->send_rights & (1UL << task_slot(target))))
 			return -EPERM;
+		if (ARG(t, 1) == GRANT_PAGER && target == child)
+			return -EINVAL;   /* its own pager: a fault would wait on itself */
 		if (ARG(t, 1) == GRANT_PAGER)
 			child->pager = target;
 		child->send_rights |= 1UL << task_slot(target);

@@ -49,7 +49,7 @@ static struct task *task_alloc(const char *name)
 	t->kquota = KPAGES_QUOTA;
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
 		t->threads[i].task = t;
-		t->threads[i].id = id * TASK_MAX_THREADS + i;
+		t->threads[i].id = t->threads[i].token = id * TASK_MAX_THREADS + i;
 	}
 	return t;
 }
@@ -130,17 +130,20 @@ void thread_free(struct thread *th)
 }
 
 /* Free the task's address space once no hart runs in it any more. */
+/* Free the task's address space once no hart runs in it any more. A dead
+ * child becomes reapable only then, and its parent learns of it: until
+ * then a thread of it may still touch the frames its pager would reuse. */
 static void task_reclaim(struct task *t)
 {
 	for (int i = 0; i < TASK_MAX_THREADS; i++)
 		if (t->threads[i].state == T_DYING)
 			return;
-	if (t->pagetable) {
-		vm_free(t->pagetable);
-		t->pagetable = NULL;
-	}
-	if (t->state == TASK_FREE && t->parent)
-		t->parent->nchildren--;
+	if (!t->pagetable)
+		return;
+	vm_free(t->pagetable);
+	t->pagetable = NULL;
+	if (t->state == TASK_ZOMBIE && t->parent && t->parent->state == TASK_ALIVE)
+		ipc_notify(t->parent, NOTIFY_CHILD_EXIT);
 }
 
 /* A hart found its thread dying (its task was destroyed meanwhile). */
@@ -164,13 +167,14 @@ void task_destroy(struct task *t, int code)
 	struct cpu *me = mycpu();
 	t->state = TASK_ZOMBIE;
 	t->exit_code = code;
-	for (int i = 0; i < NTASK; i++)
-		if (tasks[i].parent == t && tasks[i].state != TASK_FREE) {
-			task_destroy(&tasks[i], -1);
-			if (tasks[i].state == TASK_ZOMBIE)
-				tasks[i].state = TASK_FREE;   /* no one to reap it */
-			tasks[i].parent = NULL;
-		}
+	for (int i = 0; i < NTASK; i++) {
+		if (tasks[i].parent != t)
+			continue;
+		task_destroy(&tasks[i], -1);
+		if (tasks[i].state == TASK_ZOMBIE)
+			tasks[i].state = TASK_FREE;   /* no one to reap it */
+		tasks[i].parent = NULL;
+	}
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
 		struct thread *th = &t->threads[i];
 		if (th->state == T_RUNNING && th->cpu != me) {
@@ -184,12 +188,9 @@ void task_destroy(struct task *t, int code)
 	irq_release(t);
 	if (me->satp == t->satp)   /* never free the page table we stand on */
 		vm_switch(kernel_satp());
-	if (t->parent && t->parent->state == TASK_ALIVE) {
-		ipc_notify(t->parent, NOTIFY_CHILD_EXIT);
-	} else {
-		t->state = TASK_FREE;
-	}
-	task_reclaim(t);
+	if (!t->parent || t->parent->state != TASK_ALIVE)
+		t->state = TASK_FREE;   /* no one to reap it */
+	task_reclaim(t);           /* now, or when its last dying thread is gone */
 	if (!t->parent) {   /* the root task: the system's life ends with it */
 		kprintf("root task '%s' exited with status %d: powering off\n", t->name, code);
 		sbi_shutdown(code != 0);
@@ -207,10 +208,11 @@ int64_t task_wait(struct task *parent, uint64_t id, int *code)
 		if (c->parent != parent || c->state == TASK_FREE || (id && c->id != id))
 			continue;
 		any = true;
-		if (c->state == TASK_ZOMBIE) {
+		if (c->state == TASK_ZOMBIE && !c->pagetable) {   /* fully torn down */
 			*code = c->exit_code;
 			c->state = TASK_FREE;
-			task_reclaim(c);
+			c->parent = NULL;
+			parent->nchildren--;
 			return (int64_t)c->id;
 		}
 	}

@@ -125,7 +125,7 @@ void trap_user(struct thread *t)
 			user_resume(t);
 		}
 		struct thread *next = c->next;
-		if (next && t->state != T_RUNNING) {
+		if (next && t->state != T_RUNNING && next->state == T_RUNNABLE && !next->q) {
 			c->next = NULL;
 			sched_run(next);
 		}

@@ -235,12 +235,16 @@ static uint8_t *user_addr(struct task *t, uint64_t va, uint64_t perm)
 	uint64_t *pte = vm_walk(t->pagetable, va, false, NULL);
 	if (!pte || (*pte & (PTE_V | PTE_U | perm)) != (PTE_V | PTE_U | perm))
 		return NULL;
+	/* A driver's device page is a user mapping too, but the kernel must
+	 * not read or write device registers on a user's behalf. */
+	if (PTE_PA(*pte) < RAM_BASE || PTE_PA(*pte) >= ram_end)
+		return NULL;
 	return (uint8_t *)PA2KVA(PTE_PA(*pte)) + (va & (PGSIZE - 1));
 }
 /* LAB trap ELSE
 static uint8_t *user_addr(struct task *t, uint64_t va, uint64_t perm)
 {
-	(void)t; (void)perm;
+	(void)t; (void)perm; (void)ram_end;
 	return (uint8_t *)va;
 }
    LAB trap END */

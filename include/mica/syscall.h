@@ -43,24 +43,30 @@ enum {
  * notification). A page fault arrives as if the faulting thread had called
  * its pager: the sender is that thread, and the pager replies to it. */
 #define TASK_MAX_THREADS   8
-#define TID_TASK(tid)      ((tid) / TASK_MAX_THREADS)
+#define TID_TASK(tid)      ((long)(SENDER_TID(tid) / TASK_MAX_THREADS))
+
+/* The sender word a receiver gets in a1: the sending thread's ID in the
+ * low 40 bits and, above them, a count of that thread's calls. IPC_REPLY
+ * takes the word back unchanged, so a reply answers one call only: a late
+ * reply to a call that timed out cannot reach the same thread's next call. */
+#define SENDER_TID(s)      ((s) & ((1UL << 40) - 1))
 
 /* SYS_IPC registers.
  *   in:  a0 = operation (IPC_* below, optionally | IPC_BULK_*)
- *        a1 = destination task (SEND, CALL) or client thread (REPLY)
+ *        a1 = destination task (SEND, CALL) or the sender word (REPLY)
  *        a2 = label, a3..a6 = four data words (the message)
  *        t0 = receive filter: IPC_ANY or a task ID
  *        t1 = timeout in milliseconds (0 = poll, IPC_FOREVER = none)
  *        t2, t3 = bulk data to send: pointer, length (<= IPC_BULK_MAX)
  *        t4, t5 = bulk receive buffer: pointer, capacity
  *   out: a0 = bulk bytes received (>= 0) or -E...
- *        a1 = sender thread ID (0: from the kernel), a2..a6 = message
+ *        a1 = sender word (see SENDER_TID; 0: the kernel), a2..a6 = message
  */
 enum {
 	IPC_SEND       = 1,   /* deliver, wait until received */
 	IPC_RECV       = 2,   /* wait for a message or notification */
 	IPC_CALL       = 3,   /* SEND then wait for the reply, atomically */
-	IPC_REPLY      = 4,   /* answer a thread blocked in CALL on us; never blocks */
+	IPC_REPLY      = 4,   /* answer the call whose sender word is in a1; never blocks */
 	IPC_REPLY_RECV = 6,   /* REPLY then RECV: a server's loop */
 	IPC_OPMASK     = 7,
 	IPC_BULK_SEND  = 8,   /* t2/t3 carry bulk data to send */

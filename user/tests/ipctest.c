@@ -19,6 +19,7 @@ enum {
 	ROLE_FAULTER,       /* touch unmapped heap pages, then a refused one */
 	ROLE_HOSTILE,       /* try what it has no right to */
 	ROLE_IDLE,          /* sleep forever */
+	ROLE_STALE,         /* hold a call, take the next one, answer the first late */
 };
 
 #define LABEL_DATA   0x100
@@ -302,6 +303,20 @@ static void bulk(void)
 	reap(server);
 }
 
+/* A reply to a call that timed out must not answer the caller's next call. */
+static void stalereply(void)
+{
+	long s = child(ROLE_STALE, 0, 0);
+	struct msg m = { .label = LABEL_DATA };
+	CHECK_EQ(ipc_call(s, &m, 100), -ETIMEDOUT, "first call, never answered in time");
+	m = (struct msg){ .label = LABEL_DATA };
+	CHECK_EQ(ipc_call(s, &m, 5000), 0, "second call");
+	CHECK_EQ(m.label, 0x222, "the second call's own answer (0x111 is the late one)");
+	CHECK_EQ(m.w[0], -ESRCH, "the server's late reply to the first call");
+	reap(s);
+	printf("stalereply: a late reply went nowhere; the next call got its own\n");
+}
+
 static void hostile(void)
 {
 	long idle = child(ROLE_IDLE, 0, 0);
@@ -418,6 +433,7 @@ static int hostile_child(long sibling)
 	long child_of_ours = task_create("grandchild");
 	CHECK(child_of_ours > 0, "create a child with the right: %ld", child_of_ours);
 	CHECK_EQ(task_grant(child_of_ours, GRANT_CREATE, 0), 0, "pass the right on");
+	CHECK_EQ(task_grant(child_of_ours, GRANT_PAGER, child_of_ours), -EINVAL, "a task as its own pager");
 	CHECK_EQ(task_grant(child_of_ours, GRANT_SEND, sibling), -EPERM, "grant a right we lack");
 	CHECK_EQ(task_grant(child_of_ours, GRANT_IRQ, 10), -EPERM, "grant an IRQ we lack");
 	CHECK_EQ(task_grant(child_of_ours, 99, 0), -EINVAL, "unknown grant kind");
@@ -482,6 +498,14 @@ static int child_main(uint64_t arg)
 	case ROLE_IDLE:
 		for (;;)
 			sleep_ms(1000000);
+	case ROLE_STALE: {
+		long first, second;
+		struct msg a = { 0 }, b = { 0 }, late = { .label = 0x111 };
+		ipc_recv(IPC_ANY, &a, &first, IPC_FOREVER);
+		ipc_recv(IPC_ANY, &b, &second, IPC_FOREVER);
+		struct msg answer = { .label = 0x222, .w = { (uint64_t)ipc_reply(first, &late) } };
+		return (int)ipc_reply(second, &answer);
+	}
 	}
 	return 99;
 }
@@ -496,6 +520,7 @@ static const struct utest_case cases[] = {
 	{ "pagefault", pagefault },
 	{ "bulk", bulk },
 	{ "hostile", hostile },
+	{ "stalereply", stalereply },
 	{ "irq", irq },
 };
 

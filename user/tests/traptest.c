@@ -51,6 +51,11 @@ static void badptr(void)
 	CHECK_EQ(map(0, 0x40000000, bootinfo->mem_base, MAP_W), -EINVAL, "map(write-only)");
 	CHECK_EQ(map(0, 0x40000000, bootinfo->mem_base, 0x100), -EINVAL, "map(bad permission bits)");
 	CHECK_EQ(map(999999, 0x40000000, bootinfo->mem_base, MAP_R), -ESRCH, "map(bad task)");
+	uint64_t dev = 0x30000000;   /* the UART, which the root task owns */
+	CHECK_EQ(map(0, dev, bootinfo->devs[0].pa, MAP_R | MAP_W), 0, "map the UART page");
+	CHECK_EQ(debug_write((void *)(dev + 0x100), 8), -EFAULT, "debug_write(from a device page)");
+	CHECK_EQ(task_wait(0, (int *)(dev + 0x100)), -EFAULT, "task_wait(status in a device page)");
+	CHECK_EQ(unmap(0, dev), 0, "unmap the UART page");
 	CHECK_EQ(unmap(0, UNMAPPED), -EINVAL, "unmap(unmapped)");
 	CHECK_EQ(unmap(0, KERNEL_ADDR), -EINVAL, "unmap(kernel va)");
 	CHECK_EQ(irq_register(0, 1), -EINVAL, "irq_register(0)");
