@@ -10,10 +10,10 @@
  * data (up to IPC_BULK_MAX bytes) is copied directly from the sender's
  * pages to the receiver's buffer after both are validated (vm.c).
  *
- * The receiver learns the sender's thread ID from the kernel (a1), never
- * from the message. A CALL leaves the caller in T_REPLY with ipc_peer =
- * the server task: that is the one-shot right to reply, usable by any
- * thread of that task.
+ * The receiver learns who sent from the kernel (a1, the sender word: the
+ * thread ID and its call count), never from the message. A CALL leaves the
+ * caller in T_REPLY with ipc_peer = the server task: that is the one-shot
+ * right to reply to that call, usable by any thread of that task.
  */
 #include "kernel.h"
 
@@ -40,6 +40,13 @@ static void deliver_notify(struct thread *r)
 }
 
 /* LAB ipc BEGIN */
+/* Does sender s wait for a reply once its message is taken: a CALL, or a
+ * page fault (which the kernel sends as if the thread had called)? */
+static bool wants_reply(struct thread *s)
+{
+	return s->faulting || (s->regs[R_A0] & IPC_OPMASK) == IPC_CALL;
+}
+
 /* Copy the message of sender s into receiver r's registers: a0 = bulk
  * bytes, a1 = sender, a2..a6 = label and words. A thread blocked on a page
  * fault sends the fault message the kernel made for it. Returns 0, or
@@ -78,7 +85,7 @@ static int deliver(struct thread *s, struct thread *r)
 static void sender_done(struct thread *s, struct task *receiver)
 {
 	tq_remove(s);
-	if (s->faulting || (s->regs[R_A0] & IPC_OPMASK) == IPC_CALL) {
+	if (wants_reply(s)) {
 		s->state = T_REPLY;
 		s->ipc_peer = receiver->id;
 	} else {
@@ -101,8 +108,7 @@ static int ipc_send(struct thread *t, struct task *dest, uint64_t timeout)
 			return err;
 		tq_remove(r);
 		r->deadline = 0;
-		bool call = t->faulting || (t->regs[R_A0] & IPC_OPMASK) == IPC_CALL;
-		if (call) {
+		if (wants_reply(t)) {
 			/* The timeout covers the reply too; a poll (0) only the send. */
 			sched_block(t, T_REPLY, timeout ? timeout : IPC_FOREVER);
 			t->ipc_peer = dest->id;

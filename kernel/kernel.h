@@ -35,7 +35,7 @@ static inline void cpu_relax(void)
 	csr_clear(sip, 1UL << IRQ_S_SOFT);
 }
 
-/* ---- spinlock.c-free locks: a test-and-set lock is all Mica needs ---- */
+/* ---- spin locks: test-and-test-and-set is all Mica needs ---- */
 struct spinlock { volatile uint32_t locked; };
 static inline void spin_lock(struct spinlock *l)
 {

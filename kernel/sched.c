@@ -220,8 +220,6 @@ void schedule(void)
 {
 	struct cpu *c = mycpu();
 	struct thread *cur = c->cur, *next = c->next;
-	if (!next && !c->need_resched && cur && cur->state == T_RUNNING)
-		sched_run(cur);   /* the common case: back to the caller */
 	c->next = NULL;
 	if (cur && cur->state == T_RUNNING) {
 		if (next)

@@ -195,9 +195,10 @@ static int64_t sys_map(struct thread *t)
 	               (perm & MAP_X ? PTE_X : 0);
 	if (vm_map(o->pagetable, va, pa, pte, o) < 0)
 		return -ENOMEM;
-	if (remap)
+	if (remap)   /* every hart must forget the old frame */
 		vm_flush_asid(task_slot(o) + 1);
-	asm volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
+	else         /* a new mapping: only this hart may have cached the miss */
+		asm volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
 	return 0;
 }
 

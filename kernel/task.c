@@ -129,7 +129,6 @@ void thread_free(struct thread *th)
 	th->state = T_FREE;
 }
 
-/* Free the task's address space once no hart runs in it any more. */
 /* Free the task's address space once no hart runs in it any more. A dead
  * child becomes reapable only then, and its parent learns of it: until
  * then a thread of it may still touch the frames its pager would reuse. */
@@ -157,9 +156,10 @@ void thread_discard(struct thread *th)
 }
 
 /* End task t with exit code `code`: its threads stop, its children die,
- * peers blocked on it get -EDEAD, its interrupts are released. The parent
- * learns of it by the NOTIFY_CHILD_EXIT notification and reaps the exit
- * code with SYS_TASK_WAIT; a task without a live parent is freed at once. */
+ * peers blocked on it get -EDEAD, its interrupts are released. Once no
+ * hart runs in it (task_reclaim), the parent gets NOTIFY_CHILD_EXIT and
+ * reaps the exit code with SYS_TASK_WAIT; a task without a live parent is
+ * freed at once. */
 void task_destroy(struct task *t, int code)
 {
 	if (t->state != TASK_ALIVE)
@@ -179,7 +179,7 @@ void task_destroy(struct task *t, int code)
 		struct thread *th = &t->threads[i];
 		if (th->state == T_RUNNING && th->cpu != me) {
 			th->state = T_DYING;     /* its hart drops it at its next trap */
-			sched_kick(th->cpu - cpus);
+			sched_kick(th->cpu->index);
 		} else if (th->state != T_FREE) {
 			thread_free(th);
 		}

@@ -107,9 +107,9 @@ static void trap_other(struct thread *t, uint64_t cause)
 
 /* Every trap from user mode lands here (from trap.S) with the thread's
  * registers saved. System calls come first: they are the hot path. When
- * the caller may simply continue, it returns at once; when an IPC handed
- * the hart to another thread (sched_wake_local), that one runs; anything
- * else goes through schedule(). */
+ * the caller may simply continue, it returns at once; anything else (an
+ * IPC that handed the hart over, a block, a preemption) goes through
+ * schedule(). */
 void trap_user(struct thread *t)
 {
 	uint64_t cause = csr_read(scause);
@@ -123,11 +123,6 @@ void trap_user(struct thread *t)
 		if (t->state == T_RUNNING && !c->next && !c->need_resched) {
 			bkl_unlock();   /* sstatus still says: back to U-mode */
 			user_resume(t);
-		}
-		struct thread *next = c->next;
-		if (next && t->state != T_RUNNING && next->state == T_RUNNABLE && !next->q) {
-			c->next = NULL;
-			sched_run(next);
 		}
 	} else {
 		trap_other(t, cause);
