@@ -44,6 +44,10 @@ ULIB_OBJS := $(patsubst user/lib/%,$(BUILD)/user/lib/%.o,$(ULIB_SRCS)) \
 UPROGS := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
 	$(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.c))
 
+# ---- servers: one program per folder of servers/, from all its .c files ----
+SERVERS := $(patsubst servers/%/main.c,%,$(wildcard servers/*/main.c))
+SERVER_BINS := $(patsubst %,$(BUILD)/sbin/%,$(SERVERS))
+
 QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-kernel $(BUILD)/kernel.elf $(QEMUEXTRA)
 
@@ -123,9 +127,20 @@ $(BUILD)/user/%: $(BUILD)/user/%.o $(ULIB_OBJS) user/lib/user.ld
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
 
-# The boot archive: every user program, linked into the kernel image.
-$(BUILD)/bootfs.S: $(UPROGS) kernel/mkbootfs.sh
-	@sh kernel/mkbootfs.sh $(UPROGS) > $@
+$(BUILD)/servers/%.o: servers/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(UCFLAGS) -Iservers/$(firstword $(subst /, ,$*)) -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/sbin/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard servers/$$*/*.c))) $(ULIB_OBJS) user/lib/user.ld
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $(filter %.o,$^) $(LIBGCC)
+
+# The boot archive: every server and user program, linked into the kernel image.
+$(BUILD)/bootfs.S: $(SERVER_BINS) $(UPROGS) kernel/mkbootfs.sh
+	@sh kernel/mkbootfs.sh $(SERVER_BINS) $(UPROGS) > $@
 
 $(BUILD)/bootfs.o: $(BUILD)/bootfs.S
 	@echo "  CC      $<"

@@ -44,7 +44,7 @@ def run_bench(cpus):
     """Boot the bench program; return {key: instructions}."""
     q = QemuSession(timeout=120)
     try:
-        q.start(append="init=bench", cpus=cpus, extra_args=["-icount", "shift=0"])
+        q.start(append="root=bench", cpus=cpus, extra_args=["-icount", "shift=0"])
         q.expect(r"^bench: done")
         return {m.group(1): int(m.group(2))
                 for m in (re.match(r"^BENCH (\w+) (\d+)$", l) for l in q.lines()) if m}

@@ -13,14 +13,14 @@ def check_banner(q, cpus, mem):
     q.expect_exit()
 
 
-@lab.test(5, "banner_reports_one_hart_and_128M_from_device_tree", cpus=1)
+@lab.test(5, "banner_reports_one_hart_and_128M_from_device_tree", cpus=1, append="root=hello")
 def banner1(q):
     check_banner(q, 1, 128)
 
 
 @lab.test(5, "banner_reports_four_harts_and_256M_from_device_tree", boot=False)
 def banner4(q):
-    q.start(cpus=4, extra_args=["-m", "256M"])
+    q.start(cpus=4, append="root=hello", extra_args=["-m", "256M"])
     check_banner(q, 4, 256)
 
 

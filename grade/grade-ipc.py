@@ -10,7 +10,7 @@ lab = Lab("ipc")
 def case(points, test_name, name, cpus, *lines):
     """A test running ipctest's case `name` on `cpus` harts that must pass
     and print each regex in lines, in order."""
-    @lab.test(points, test_name, cpus=cpus, append=f"init=ipctest case={name}")
+    @lab.test(points, test_name, cpus=cpus, append=f"root=ipctest case={name}")
     def _(q):
         q.expect_seq(list(lines) + [rf"^case {name}: PASS"])
         q.expect_not(r"^FAIL")
@@ -33,7 +33,7 @@ case(15, "forged_rights_and_bad_ids_are_refused", "hostile", 2, r"^hostile: forg
 case(10, "a_late_reply_cannot_answer_the_next_call", "stalereply", 2, r"^stalereply: a late reply went nowhere")
 
 
-@lab.test(10, "uart_interrupt_arrives_as_notification", cpus=2, append="init=ipctest case=irq")
+@lab.test(10, "uart_interrupt_arrives_as_notification", cpus=2, append="root=ipctest case=irq")
 def irq(q):
     q.expect(r"^irq: waiting for input")
     q.send("z")

@@ -10,7 +10,7 @@ lab = Lab("sched")
 def case(points, name, cpus, *lines):
     """A test running schedtest's case `name` on `cpus` harts that must
     pass and print each regex in lines, in order."""
-    @lab.test(points, name_of[name], cpus=cpus, append=f"init=schedtest case={name}", timeout=10)
+    @lab.test(points, name_of[name], cpus=cpus, append=f"root=schedtest case={name}", timeout=10)
     def _(q):
         q.expect_seq(list(lines) + [rf"^case {name}: PASS"])
         q.expect_not(r"^FAIL")

@@ -13,15 +13,15 @@ def run_case(q, case):
     q.expect(r"^root task 'traptest' exited with status 0")
 
 
-@lab.test(10, "first_user_task_makes_system_calls")
+@lab.test(10, "first_user_task_makes_system_calls", append="root=hello")
 def first_task(q):
-    q.expect(r"^init: hello from user space \(task \d+, thread \d+\) on 2 harts")
-    q.expect(r"^init: debug_write\(kernel address\) = -14 \(expected -14\)")
-    q.expect(r"^root task 'init' exited with status 0")
+    q.expect(r"^hello: hello from user space \(task \d+, thread \d+\) on 2 harts")
+    q.expect(r"^hello: debug_write\(kernel address\) = -14 \(expected -14\)")
+    q.expect(r"^root task 'hello' exited with status 0")
 
 
 @lab.test(25, "syscalls_with_bad_pointers_and_ids_return_errors",
-          append="init=traptest case=badptr")
+          append="root=traptest case=badptr")
 def badptr(q):
     q.expect(r"^badptr: kernel still alive")
     run_case(q, "badptr")
@@ -31,7 +31,7 @@ def crash(points, test_name, case, message):
     """A test in which the root task does something forbidden (traptest
     case `case`): the kernel must end it with `message` and power off (the
     root task's end), not crash."""
-    @lab.test(points, test_name, append=f"init=traptest case={case}")
+    @lab.test(points, test_name, append=f"root=traptest case={case}")
     def _(q):
         q.expect(rf"^case {case}: start")
         q.expect(r"^task \d+ \(traptest\): " + message + r": killed")
@@ -53,7 +53,7 @@ crash(10, "unmapped_access_without_pager_ends_the_task", "nullptr",
       r"load page fault at pc 0x\S+, address 0x0+8")
 
 
-@lab.test(15, "timer_ticks_arrive_on_every_hart", cpus=4, append="test=ticks init=traptest case=spin")
+@lab.test(15, "timer_ticks_arrive_on_every_hart", cpus=4, append="test=ticks root=traptest case=spin")
 def ticks(q):
     harts = set()
     while len(harts) < 4:
@@ -62,7 +62,7 @@ def ticks(q):
     run_case(q, "spin")
 
 
-@lab.test(10, "first_task_page_table_has_its_segments_and_the_shared_kernel", append="init=vmtest")
+@lab.test(10, "first_task_page_table_has_its_segments_and_the_shared_kernel", append="root=vmtest")
 def user_pt(q):
     ranges = page_table(q)
     user = [r for r in ranges if r[3][3] == "u"]

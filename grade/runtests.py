@@ -63,7 +63,7 @@ def host_program(tally, name, cmd):
 def fdt_tests(tally):
     """The device-tree parser against trees QEMU writes for several machines."""
     kernel = os.path.join(BUILD, "kernel.elf")
-    for cpus, mem, args in ((1, 128, ""), (3, 256, "init=foo case=bar"), (8, 2048, "x")):
+    for cpus, mem, args in ((1, 128, ""), (3, 256, "root=foo case=bar"), (8, 2048, "x")):
         dtb = os.path.join(BUILD, "host", f"virt-{cpus}-{mem}.dtb")
         cmd = [QEMU, "-machine", f"virt,dumpdtb={dtb}", "-smp", str(cpus), "-m", f"{mem}M",
                "-kernel", kernel, "-nographic"] + (["-append", args] if args else [])

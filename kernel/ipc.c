@@ -17,11 +17,6 @@
  */
 #include "kernel.h"
 
-static uint64_t task_bit(struct task *t)
-{
-	return 1UL << task_slot(t);
-}
-
 /* Does receiver r (in T_RECV or running RECV) take messages from task s? */
 static bool accepts(struct thread *r, struct task *s)
 {
@@ -248,7 +243,7 @@ void ipc_fastpath(struct thread *t)
 	if (op == IPC_CALL) {
 		struct task *dest = task_lookup(t->regs[R_A1]);
 		struct thread *r = dest ? dest->recvq.head : NULL;
-		if (!r || !(t->task->send_rights & task_bit(dest)) || !accepts(r, t->task) ||
+		if (!r || !may_send(t->task, dest) || !accepts(r, t->task) ||
 		    !fast_ok(t->cpu, r))
 			return;
 		tq_remove(r);
@@ -297,7 +292,7 @@ int64_t sys_ipc(struct thread *t)
 				call_begin(t);
 			if (!dest)
 				err = -ESRCH;
-			else if (!(t->task->send_rights & task_bit(dest)))
+			else if (!may_send(t->task, dest))
 				err = -EPERM;
 			else
 				err = ipc_send(t, dest, timeout);
@@ -379,7 +374,7 @@ void ipc_task_died(struct task *t)
 {
 	for (int i = 0; i < NTASK; i++) {
 		struct task *o = &tasks[i];
-		o->send_rights &= ~task_bit(t);
+		send_right_take(o, t);
 		if (o->pager == t)
 			o->pager = NULL;
 		if (o->state != TASK_ALIVE)

@@ -19,6 +19,8 @@
 #define noreturn __attribute__((noreturn))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+_Static_assert(NTASK == NTASK_SLOTS, "user space finds a task's slot as ID % NTASK_SLOTS");
+
 /* Register numbers in struct thread's regs[] (regs[0] holds the pc). */
 enum { R_PC = 0, R_RA = 1, R_SP = 2, R_TP = 4, R_T0 = 5, R_T1 = 6, R_T2 = 7,
        R_A0 = 10, R_A1, R_A2, R_A3, R_A4, R_A5, R_A6, R_A7,
@@ -94,14 +96,14 @@ struct task {
 	struct thread threads[TASK_MAX_THREADS];
 	struct task *parent;
 	struct task *pager;       /* receives its page faults; NULL: faults kill */
-	uint64_t send_rights;     /* bit s: may send to the task in slot s */
+	uint64_t send_rights[NTASK / 64];   /* bit s: may send to the task in slot s */
 	uint64_t irq_rights;      /* bit i: may register interrupt i */
 	bool may_create;          /* may create child tasks (GRANT_CREATE) */
 	uint64_t notify_bits;     /* pending notifications */
 	struct tqueue sendq;      /* threads waiting to send to us */
 	struct tqueue recvq;      /* our threads waiting in RECV */
 	struct range owns[TASK_MAX_RANGES];  /* physical memory it may map */
-	int nchildren;
+	int nchildren, max_children;   /* live children, and the limit */
 	int kpages, kquota;       /* page-table pages used, and the limit */
 	int exit_code;
 };
@@ -242,6 +244,23 @@ int64_t task_wait(struct task *parent, uint64_t id, int *code);
 void thread_discard(struct thread *th);
 bool task_owns(struct task *t, uint64_t pa);
 static inline int task_slot(struct task *t) { return (int)(t - tasks); }
+
+/* Send rights: one bit per task slot in from->send_rights. */
+static inline bool may_send(struct task *from, struct task *to)
+{
+	int s = task_slot(to);
+	return (from->send_rights[s / 64] >> (s % 64)) & 1;
+}
+static inline void send_right_give(struct task *from, struct task *to)
+{
+	int s = task_slot(to);
+	from->send_rights[s / 64] |= 1UL << (s % 64);
+}
+static inline void send_right_take(struct task *from, struct task *to)
+{
+	int s = task_slot(to);
+	from->send_rights[s / 64] &= ~(1UL << (s % 64));
+}
 
 /* The live task with this ID, or NULL. (Inline: every IPC looks one up.) */
 static inline struct task *task_lookup(uint64_t id)

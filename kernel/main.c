@@ -192,13 +192,15 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		kprintf("only %d of %d harts arrived\n", harts_up, expected);
 	boot_selftests(mem_end);
 
-	const char *init = bootarg("init");
-	char name[BOOTFS_NAME_MAX] = "init";
-	if (init) {
+	/* The root task: the memory server, unless root=PROGRAM names another
+	 * (the graders boot test programs of labs 3-5 this way). */
+	const char *root = bootarg("root");
+	char name[BOOTFS_NAME_MAX] = "mem";
+	if (root) {
 		int n = 0;
-		while (init[n] && init[n] != ' ' && n + 1 < BOOTFS_NAME_MAX)
+		while (root[n] && root[n] != ' ' && n + 1 < BOOTFS_NAME_MAX)
 			n++;
-		memcpy(name, init, n);
+		memcpy(name, root, n);
 		name[n] = 0;
 	}
 	if (!task_load_root(name, bootinfo_make(pool_end, mem_end)))

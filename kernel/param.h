@@ -4,10 +4,10 @@
 
 #define NCPU          8      /* most harts Mica will start */
 #define KSTACK_SIZE   32768  /* per-hart kernel stack: task_destroy nests once per task */
-#define NTASK         64     /* tasks alive at once, zombies included */
-#define MAX_CHILDREN  16     /* live children per task */
-#define KPAGES_QUOTA  40     /* page-table pages a task may use: NTASK of these fit the kernel pool */
-#define KPOOL_MAX     (16UL << 20)   /* kernel keeps at most this much RAM */
+#define NTASK         128    /* tasks alive at once, zombies included (NTASK_SLOTS) */
+#define MAX_CHILDREN  16     /* live children of a task; the root task may have NTASK - 1 */
+#define KPAGES_QUOTA  28     /* page-table pages a task may use: NTASK of these fit the kernel pool */
+#define KPOOL_MAX     (24UL << 20)   /* kernel keeps at most this much RAM */
 #define MAX_RAM       (1UL << 30)    /* RAM Mica uses; the rest is ignored */
 #define TICK_HZ       100    /* timer interrupts per second per hart */
 #define SLICE_TICKS   2      /* time slice, in ticks */

@@ -56,7 +56,7 @@ static int64_t sys_notify(struct thread *t)
 	struct task *dest = task_lookup(ARG(t, 0));
 	if (!dest)
 		return -ESRCH;
-	if (!(t->task->send_rights & (1UL << task_slot(dest))))
+	if (!may_send(t->task, dest))
 		return -EPERM;
 	return ipc_notify(dest, ARG(t, 1));
 }
@@ -101,13 +101,13 @@ static int64_t sys_task_grant(struct thread *t)
 		target = task_lookup(value);
 		if (!target)
 			return -ESRCH;
-		if (target != me && !(me->send_rights & (1UL << task_slot(target))))
+		if (target != me && !may_send(me, target))
 			return -EPERM;
 		if (ARG(t, 1) == GRANT_PAGER && target == child)
 			return -EINVAL;   /* its own pager: a fault would wait on itself */
 		if (ARG(t, 1) == GRANT_PAGER)
 			child->pager = target;
-		child->send_rights |= 1UL << task_slot(target);
+		send_right_give(child, target);
 		return 0;
 	case GRANT_IRQ:
 		if (value >= NIRQ)
@@ -185,12 +185,15 @@ static int64_t sys_map(struct thread *t)
 	if (!o)
 		return -ESRCH;
 	if (va % PGSIZE || va >= USER_TOP || pa % PGSIZE || !(perm & MAP_R) ||
-	    (perm & ~(uint64_t)(MAP_R | MAP_W | MAP_X)) || (perm & (MAP_W | MAP_X)) == (MAP_W | MAP_X))
+	    (perm & ~(uint64_t)(MAP_R | MAP_W | MAP_X | MAP_NOREPLACE)) ||
+	    (perm & (MAP_W | MAP_X)) == (MAP_W | MAP_X))
 		return -EINVAL;   /* W^X, and Sv39 has no write-only pages */
 	if (!task_owns(t->task, pa))
 		return -EPERM;
 	uint64_t *old = vm_walk(o->pagetable, va, false, NULL);
 	bool remap = old && (*old & PTE_V);
+	if (remap && (perm & MAP_NOREPLACE))
+		return -EEXIST;   /* a pager racing two faults on one page keeps the first */
 	uint64_t pte = PTE_U | (perm & MAP_R ? PTE_R : 0) | (perm & MAP_W ? PTE_W : 0) |
 	               (perm & MAP_X ? PTE_X : 0);
 	if (vm_map(o->pagetable, va, pa, pte, o) < 0)
@@ -248,6 +251,8 @@ static int64_t sys_ktest(struct thread *t)
 	}
 	case KTEST_HART:
 		return (int64_t)mycpu()->hartid;
+	case KTEST_KPAGES:
+		return (int64_t)kalloc_free_pages();
 	}
 	return -EINVAL;
 }

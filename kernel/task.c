@@ -47,6 +47,7 @@ static struct task *task_alloc(const char *name)
 	t->satp = MAKE_SATP(KVA2PA(pt), task_slot(t) + 1);
 	vm_flush_asid(task_slot(t) + 1);
 	t->kquota = KPAGES_QUOTA;
+	t->max_children = MAX_CHILDREN;
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
 		t->threads[i].task = t;
 		t->threads[i].id = t->threads[i].token = id * TASK_MAX_THREADS + i;
@@ -74,18 +75,18 @@ static void thread_start(struct thread *th, uint64_t pc, uint64_t sp, uint64_t a
 /* LAB sched BEGIN */
 /* A new task, child of parent: parent and child may send to each other,
  * and the parent is the child's pager. Returns NULL when the parent has
- * MAX_CHILDREN live children, or the pool or memory is exhausted. */
+ * max_children live children, or the pool or memory is exhausted. */
 struct task *task_create(struct task *parent, const char *name)
 {
-	if (parent->nchildren >= MAX_CHILDREN)
+	if (parent->nchildren >= parent->max_children)
 		return NULL;
 	struct task *t = task_alloc(name);
 	if (!t)
 		return NULL;
 	t->parent = t->pager = parent;
 	parent->nchildren++;
-	t->send_rights = 1UL << task_slot(parent);
-	parent->send_rights |= 1UL << task_slot(t);
+	send_right_give(t, parent);
+	send_right_give(parent, t);
 	return t;
 }
 
@@ -317,6 +318,7 @@ struct task *task_load_root(const char *name, struct bootinfo *bi)
 		return NULL;
 	}
 	t->kquota = 1 << 30;   /* the root task's page tables are the kernel's business */
+	t->max_children = NTASK - 1;   /* it creates every other task */
 	t->owns[0] = (struct range){ bi->mem_base, bi->mem_size };
 	for (uint64_t i = 0; i < bi->ndevs && i + 1 < TASK_MAX_RANGES; i++)
 		t->owns[i + 1] = (struct range){ bi->devs[i].pa, bi->devs[i].size };

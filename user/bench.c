@@ -87,7 +87,7 @@ static void yield_partner(uint64_t unused)
 
 static long server(int role, int hart)
 {
-	long s = spawn("bench", role, PRIO_DEFAULT, hart);
+	long s = task_spawn("bench", role, PRIO_DEFAULT, hart);
 	if (s < 0)
 		printf("bench: cannot spawn a server: %ld\n", s);
 	sleep_ms(20);   /* let it reach its receive */

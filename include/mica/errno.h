@@ -10,10 +10,12 @@
 #define EPERM       1   /* operation not permitted: the caller lacks a right */
 #define ENOENT      2   /* no such file or name */
 #define ESRCH       3   /* no such task or thread (bad or stale ID) */
+#define EINTR       4   /* interrupted: ^C discarded the input line */
 #define EIO         5   /* device error */
 #define E2BIG       7   /* argument list or message too long */
 #define ENOEXEC     8   /* not a valid executable */
 #define EBADF       9   /* bad file descriptor */
+#define ECHILD     10   /* no such child process to wait for */
 #define EAGAIN     11   /* nothing to do now: try again (no dead child to reap yet) */
 #define ENOMEM     12   /* out of memory or over a quota */
 #define EACCES     13   /* permission denied */

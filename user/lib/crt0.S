@@ -1,9 +1,9 @@
-/* A user program starts here: a0 is the argument its creator passed (for
- * the root task, the address of the boot info page). main's return value
- * becomes the exit code. */
+/* A user program starts here with a0 = the argument its creator passed:
+ * the boot info page for a root task, the start-up block (struct
+ * mem_startinfo) for a program the memory server spawned. start_c
+ * (start.c) calls main and exits with its return value. */
 	.section .text.start
 	.globl _start
 _start:
-	call	main
-	call	exit
+	call	start_c
 1:	j	1b

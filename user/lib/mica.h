@@ -12,6 +12,7 @@
 #include <mica/errno.h>
 #include <mica/syscall.h>
 #include <mica/bootinfo.h>
+#include <mica/proto/mem.h>
 
 #define noreturn __attribute__((noreturn))
 
@@ -114,6 +115,11 @@ static inline long ipc_call(long dest, struct msg *m, uint64_t timeout)
 
 long ipc_recv(long from, struct msg *m, long *sender, uint64_t timeout);
 long ipc_reply(long client, struct msg *m);
+/* A call carrying bulk data both ways (either buffer may be NULL/0): the
+ * reply's label in m->label, the bytes received as the result. */
+void prefault(const void *buf, size_t n, bool write);   /* map a buffer's pages now */
+long ipc_call_bulk(long dest, struct msg *m, const void *sbuf, size_t slen, void *rbuf,
+                   size_t rcap);
 static inline long ipc_reply_recv(long client, struct msg *m, long *sender, uint64_t timeout)
 {
 	struct ipc_args a = { .filter = IPC_ANY, .timeout = timeout };
@@ -126,6 +132,8 @@ int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+char *strncpy_z(char *d, const char *s, size_t n);   /* always NUL-terminates */
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
@@ -141,7 +149,43 @@ uint64_t frame_alloc(long owner);          /* physical address, 0 if none */
 void *frame_va(uint64_t pa);               /* where the root sees that frame */
 void frames_release(long owner);           /* free every frame of owner */
 uint64_t frames_free(void);
-long spawn(const char *name, uint64_t arg, int prio, int hart);
+const struct bootfs_entry *bootfs_find(const char *name);
+long task_spawn(const char *name, uint64_t arg, int prio, int hart);
+
+/* ---- processes (proc.c): the client side of include/mica/proto/mem.h ----
+ * A program spawned by the memory server starts in main(argc, argv); a
+ * root task (the memory server, the tests of labs 3-5) in main(bootinfo). */
+extern const struct mem_startinfo *startinfo;   /* NULL in a root task */
+long getpid(void);
+long spawn(char *const argv[]);                 /* argv[0] names the program -> pid */
+long spawn_flags(char *const argv[], int flags); /* with SPAWN_* rights (privileged) */
+/* Wait for child pid (0: any); status gets the exit code in bits 0..7 and
+ * how it ended (EXIT_*) above: WCODE(s), WHOW(s). options: WAIT_NOHANG. */
+long waitpid(long pid, int *status, int options);
+long wait(int *status);
+#define WCODE(s) ((s) & 0xff)
+#define WHOW(s)  ((s) >> 8)
+long kill(long pid);
+void *sbrk(long increment);                     /* the old break, or NULL */
+long ps(struct mem_procinfo *rows, size_t max); /* -> rows filled */
+struct mem_stats { uint64_t free_frames, total_frames, free_kpages, procs; };
+long mem_stats(struct mem_stats *st);
+long server_lookup(const char *name);           /* -> task ID, with the right to send */
+long server_register(const char *name);
+long mem_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap);
+
+/* ---- files (io.c): 0, 1, 2 are the console ---- */
+long read(int fd, void *buf, size_t n);
+long write(int fd, const void *buf, size_t n);
+void flush(void);                               /* write out buffered stdout */
+int dprintf(int fd, const char *fmt, ...);
+long console_set_fg(long pid);                  /* the process ^C ends */
+
+/* ---- memory (malloc.c) ---- */
+void *malloc(size_t n);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t n);
+void free(void *p);
 
 /* Read the instruction counter (U-mode may: the kernel sets scounteren). */
 static inline uint64_t rdinstret(void)

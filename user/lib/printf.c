@@ -1,6 +1,7 @@
 /* printf for user programs: formats into a buffer (kernel/fmt.c) and
- * writes it with one debug_write call, so lines from different tasks do
- * not interleave mid-line. */
+ * writes it with one call (io.c: to the console server, or for a root task
+ * to the kernel console), so lines from different tasks do not interleave
+ * mid-line. */
 #include "mica.h"
 #include <mica/fmt.h>
 
@@ -32,16 +33,31 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
 	return r;
 }
 
-int printf(const char *fmt, ...)
+static int vdprintf(int fd, const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (n > (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 1;
-	debug_write(buf, n);
+	write(fd, buf, n);
+	return n;
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vdprintf(1, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int dprintf(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vdprintf(fd, fmt, ap);
+	va_end(ap);
 	return n;
 }
 

@@ -80,7 +80,8 @@ uint64_t frames_free(void)
 	return nfree;
 }
 
-static const struct bootfs_entry *bootfs_find(const char *name)
+/* The program `name` in the boot archive, or NULL. */
+const struct bootfs_entry *bootfs_find(const char *name)
 {
 	const struct bootfs *fs = (const struct bootfs *)bootinfo->bootfs_va;
 	for (uint64_t i = 0; i < fs->count; i++)
@@ -131,7 +132,7 @@ static long load_elf(long t, const uint8_t *image, uint64_t size, uint64_t *entr
 /* Start program `name` from the boot archive as a new child task with one
  * thread (a0 = arg) at priority prio, pinned to hart `hart` (-1: any).
  * Returns the task ID or -E... */
-long spawn(const char *name, uint64_t arg, int prio, int hart)
+long task_spawn(const char *name, uint64_t arg, int prio, int hart)
 {
 	const struct bootfs_entry *e = bootfs_find(name);
 	if (!e)

@@ -27,8 +27,15 @@ long thread_create(long task, void (*pc)(uint64_t), void *sp, uint64_t arg, int 
 	return syscall6(SYS_THREAD_CREATE, task, (long)pc, (long)sp, (long)arg, prio, hart);
 }
 
+/* A spawned program's buffered output goes out first, and its exit code
+ * is 0..255 as in Unix: the kernel's own -1 ("ended by the kernel") then
+ * cannot be confused with exit(-1). */
 void exit(int code)
 {
+	if (startinfo) {
+		flush();
+		code &= 0xff;
+	}
 	SC1(SYS_EXIT, code);
 	for (;;)
 		;

@@ -7,7 +7,11 @@ int utest_main(uint64_t bootinfo_va, const struct utest_case *cases, int n)
 {
 	char want[32];
 	root_init(bootinfo_va);
-	const char *only = root_arg("case", want, sizeof(want));
+	return utest_run(root_arg("case", want, sizeof(want)), cases, n);
+}
+
+int utest_run(const char *only, const struct utest_case *cases, int n)
+{
 	int failed = 0, ran = 0;
 	for (int i = 0; i < n; i++) {
 		if (only && strcmp(only, cases[i].name) != 0)
@@ -27,6 +31,18 @@ int utest_main(uint64_t bootinfo_va, const struct utest_case *cases, int n)
 		printf("no test case named '%s'\n", only ? only : "");
 	printf("tests done: %d of %d cases failed\n", failed, ran);
 	return failed || !ran;
+}
+
+void utest_ok(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	if (utest_failures)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printf("%s", buf);
 }
 
 /* Wait up to timeout_ms for child `id` to die and reap it (its exit code

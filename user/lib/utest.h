@@ -36,6 +36,13 @@ struct utest_case {
  * Returns the number of failed cases (the exit code). */
 int utest_main(uint64_t bootinfo_va, const struct utest_case *cases, int n);
 
+/* The same for a program spawned by the memory server: run case `only`
+ * (every case if NULL). */
+int utest_run(const char *only, const struct utest_case *cases, int n);
+
 long utest_wait(long id, int *status, uint64_t timeout_ms);
+
+/* Print a case's success line, only if none of its checks failed so far. */
+void utest_ok(const char *fmt, ...);
 
 #endif

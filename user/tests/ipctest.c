@@ -35,7 +35,7 @@ static uint64_t make_arg(int role, long peer, uint64_t param)
 
 static long child(int role, long peer, uint64_t param)
 {
-	long c = spawn("ipctest", make_arg(role, peer, param), PRIO_DEFAULT, -1);
+	long c = task_spawn("ipctest", make_arg(role, peer, param), PRIO_DEFAULT, -1);
 	CHECK(c > 0, "spawn role %d: %ld", role, c);
 	if (c > 0 && role == ROLE_CLIENT) {   /* clients may call their server: then go */
 		CHECK_EQ(task_grant(c, GRANT_SEND, peer), 0, "grant send right");

@@ -28,7 +28,7 @@ static uint64_t ms_since(uint64_t t0)
 /* A task that spins forever must not keep others from running (CPUS=1). */
 static void preempt(void)
 {
-	long spinner = spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT, -1);
+	long spinner = task_spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT, -1);
 	CHECK(spinner > 0, "spawn spinner: %ld", spinner);
 	/* Step aside: the spinner gets the hart, and we come back only if the
 	 * kernel takes it away from the spinner when our sleep is over. */
@@ -168,12 +168,12 @@ static void hold(uint64_t unused)
  * no with an error, survives, and gets every page back when they die. */
 static void limits(void)
 {
-	long before = ktest(KTEST_STATS), ids[64];
+	long before = ktest(KTEST_STATS), ids[128];
 	int n = 0;
-	for (long id; n < 64 && (id = task_create("hog")) > 0; n++)
+	for (long id; n < 128 && (id = task_create("hog")) > 0; n++)
 		ids[n] = id;
 	printf("limits: %d children before refusal\n", n);
-	CHECK(n > 0 && n < 64, "task creation should be refused at a limit, made %d", n);
+	CHECK(n > 0 && n < 128, "task creation should be refused at a limit, made %d", n);
 	CHECK_EQ(task_create("one-more"), -ENOMEM, "task_create over the limit");
 
 	held = 1;
@@ -217,7 +217,7 @@ static void limits(void)
 		CHECK_EQ(task_wait(ids[i], &status), ids[i], "reap hog");
 	CHECK_EQ(ktest(KTEST_STATS), before, "free kernel pages after the hogs died");
 	int again = 0;
-	for (long id; again < 64 && (id = task_create("hog")) > 0; again++)
+	for (long id; again < 128 && (id = task_create("hog")) > 0; again++)
 		ids[again] = id;
 	CHECK_EQ(again, n, "children after the first ones died");
 	for (int i = 0; i < again; i++) {
@@ -232,7 +232,7 @@ static void limits(void)
 static void hogdies(void)
 {
 	long before = ktest(KTEST_STATS);
-	long hogger = spawn("schedtest", ROLE_HOGGER, PRIO_DEFAULT, -1);
+	long hogger = task_spawn("schedtest", ROLE_HOGGER, PRIO_DEFAULT, -1);
 	CHECK(hogger > 0, "spawn hogger: %ld", hogger);
 	CHECK_EQ(task_grant(hogger, GRANT_CREATE, 0), 0, "let it create tasks");
 	int status = 0;
@@ -270,7 +270,7 @@ static int hogger(void)
 static void killrunning(void)
 {
 	for (int round = 0; round < 5; round++) {
-		long spinner = spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT, -1);
+		long spinner = task_spawn("schedtest", ROLE_SPIN, PRIO_DEFAULT, -1);
 		CHECK(spinner > 0, "spawn spinner: %ld", spinner);
 		sleep_ms(30);   /* now it spins on the other hart */
 		CHECK_EQ(task_kill(spinner), 0, "kill running spinner");

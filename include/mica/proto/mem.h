@@ -1,0 +1,90 @@
+/*
+ * The memory server's protocol (servers/mem/). The memory server is the
+ * root task: it owns the free frames, is the pager of every process, keeps
+ * the process tree (parent, exit status, wait) and is where a program finds
+ * the other servers. docs/mem.md explains it.
+ *
+ * Every request is an IPC call to the memory server. The reply's label is
+ * the result: >= 0 on success, -E... (include/mica/errno.h) on failure.
+ * Process IDs (pids) are kernel task IDs.
+ */
+#ifndef MICA_PROTO_MEM_H
+#define MICA_PROTO_MEM_H
+
+#include <stdint.h>
+
+/* Labels: the memory server answers [MEM_FIRST, MEM_LAST]. */
+enum {
+	MEM_FIRST = 0x100,
+	MEM_SPAWN = MEM_FIRST, /* bulk: argv as "prog\0arg1\0...\0"; w0 = argc, w1 = SPAWN_*
+	                        * -> pid; the caller becomes the new process's parent */
+	MEM_WAIT,              /* w0 = pid, or 0 for any child; w1 = WAIT_NOHANG or 0
+	                        * -> pid, w0 = status, w1 = EXIT_* how it ended;
+	                        * -ECHILD: no such child; -EAGAIN: none ended (WAIT_NOHANG) */
+	MEM_KILL,              /* w0 = pid: end that process (a descendant of the caller,
+	                        * or any process if the caller is a server) -> 0 */
+	MEM_SBRK,              /* w0 = increment in bytes (may be negative) -> the old break,
+	                        * -ENOMEM past the heap limit or out of frames */
+	MEM_PS,                /* bulk reply: struct mem_procinfo[] -> how many */
+	MEM_STATS,             /* -> 0; w0 = free frames, w1 = total frames,
+	                        * w2 = free kernel pages, w3 = live processes */
+	MEM_LOOKUP,            /* bulk: a server's name -> its task ID, and the caller now
+	                        * holds the right to send to it; -ENOENT if none */
+	MEM_REGISTER,          /* bulk: the caller's server name (callers spawned with
+	                        * SPAWN_SERVER only) -> 0 */
+	MEM_LAST = MEM_REGISTER
+};
+
+/* MEM_SPAWN flags. All but SPAWN_NONE need a privileged caller (init). */
+#define SPAWN_SERVER     1   /* may MEM_REGISTER, MEM_KILL anyone, spawn with these flags */
+#define SPAWN_DEV_UART   2   /* UART registers mapped at DEV_VA, its interrupt granted */
+#define SPAWN_DEV_VIRTIO 4   /* the virtio-mmio slots mapped at DEV_VA, their interrupts */
+
+#define WAIT_NOHANG      1
+
+/* How a process ended (MEM_WAIT's w1, struct mem_procinfo). */
+enum {
+	EXIT_NORMAL = 0,     /* it called exit(status); status is 0..255 */
+	EXIT_KILLED = 1,     /* MEM_KILL ended it (a kill command, ^C) */
+	EXIT_FAULT = 2,      /* an access outside its memory, or an exception */
+	EXIT_NOMEM = 3,      /* the memory server ran out of frames for it */
+};
+
+/* Limits. */
+#define MEM_ARGV_MAX     2048                /* bytes of argv strings in MEM_SPAWN */
+#define MEM_ARGC_MAX     32
+#define MEM_NAME_MAX     16                  /* process and server names, with the NUL */
+#define MEM_HEAP_MAX     (32UL << 20)        /* the most a heap may grow */
+#define MEM_STACK_MAX    (1UL << 20)         /* a stack grows down to this size */
+#define MEM_PROC_FRAMES  16384               /* frames one process may hold (64 MiB) */
+
+/* User address space of a process spawned by the memory server. */
+#define HEAP_BASE        0x40000000UL        /* the heap grows up from here */
+#define STACK_TOP        0x80000000UL        /* the stack grows down from here */
+#define DEV_VA           0x30000000UL        /* a driver's device registers */
+
+/* What a process finds at start: a0 = STARTINFO_VA, the page above its
+ * stack, holding this block, then argv[] and the argument strings. */
+#define STARTINFO_VA     (STACK_TOP - 4096)
+#define STARTINFO_MAGIC  0x5452415453ULL     /* "START" */
+struct mem_startinfo {
+	uint64_t magic;
+	int64_t pid;               /* this process */
+	int64_t mem;               /* the memory server's task ID */
+	uint64_t ncpus;
+	uint64_t argc;
+	char **argv;               /* argv[argc] is NULL */
+};
+
+/* One row of MEM_PS. */
+enum { PROC_RUNNING = 1, PROC_ZOMBIE = 2 };
+struct mem_procinfo {
+	int64_t pid, ppid;
+	uint32_t state;            /* PROC_* */
+	uint32_t flags;            /* SPAWN_* it was given */
+	uint64_t frames;           /* frames it holds (its memory in use, 4 KiB each) */
+	char name[MEM_NAME_MAX];
+};
+#define MEM_PS_MAX       (8192 / sizeof(struct mem_procinfo))
+
+#endif

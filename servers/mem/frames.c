@@ -1,0 +1,120 @@
+/*
+ * The frames of RAM the kernel granted the memory server at boot, lent to
+ * processes one at a time. Each frame has an entry in a table kept in the
+ * first frames of that RAM: the index of the next frame on the same list,
+ * and the virtual page it is mapped at. Free frames form one list and the
+ * frames of each process another, so that taking a frame costs the same
+ * whatever RAM's size, and giving back a process's frames costs in
+ * proportion to how many it held.
+ */
+#include "mem.h"
+
+struct frame {
+	uint32_t next;            /* index + 1 of the next frame on its list; 0: end */
+	uint32_t vpn;             /* virtual page number it is mapped at in its process */
+};
+
+static struct frame *table;
+static uint64_t nframes, table_frames, nfree;
+static uint32_t free_head;     /* index + 1 of the first free frame */
+
+void *frame_ptr(uint64_t pa)
+{
+	return (void *)(bootinfo->window_va + (pa - bootinfo->mem_base));
+}
+
+static uint64_t frame_pa(uint32_t i)
+{
+	return bootinfo->mem_base + (uint64_t)i * PAGE;
+}
+
+/* Build the table at the start of the granted RAM; every frame after it
+ * goes on the free list, lowest address first. */
+void frames_init(void)
+{
+	nframes = bootinfo->mem_size / PAGE;
+	table = frame_ptr(bootinfo->mem_base);
+	table_frames = PAGE_UP(nframes * sizeof(struct frame)) / PAGE;
+	for (uint64_t i = nframes; i-- > table_frames;) {
+		table[i].next = free_head;
+		table[i].vpn = 0;
+		free_head = (uint32_t)(i + 1);
+	}
+	nfree = nframes - table_frames;
+}
+
+/* A zeroed frame for process p, to be mapped at va: its physical address,
+ * or 0 when RAM is used up or p holds MEM_PROC_FRAMES already. */
+uint64_t frame_get(struct proc *p, uint64_t va)
+{
+	if (!free_head || p->nframes >= MEM_PROC_FRAMES)
+		return 0;
+	uint32_t i = free_head - 1;
+	free_head = table[i].next;
+	nfree--;
+	table[i].next = p->frames;
+	table[i].vpn = (uint32_t)(va / PAGE);
+	p->frames = i + 1;
+	p->nframes++;
+	uint64_t pa = frame_pa(i);
+	memset(frame_ptr(pa), 0, PAGE);
+	return pa;
+}
+
+/* Give back the frame frame_get gave p last (it was never mapped). */
+void frame_put_newest(struct proc *p)
+{
+	uint32_t i = p->frames - 1;
+	p->frames = table[i].next;
+	table[i].next = free_head;
+	free_head = i + 1;
+	nfree++;
+	p->nframes--;
+}
+
+/* Move every frame of p back to the free list. */
+void frames_put_all(struct proc *p)
+{
+	while (p->frames) {
+		uint32_t i = p->frames - 1;
+		p->frames = table[i].next;
+		table[i].next = free_head;
+		free_head = i + 1;
+		nfree++;
+	}
+	p->nframes = 0;
+}
+
+/* Unmap from p and free its frames mapped in [lo, hi) (a heap that shrank). */
+void frames_put_range(struct proc *p, uint64_t lo, uint64_t hi)
+{
+	for (uint32_t *link = &p->frames; *link;) {
+		uint32_t i = *link - 1;
+		uint64_t va = (uint64_t)table[i].vpn * PAGE;
+		if (va < lo || va >= hi) {
+			link = &table[i].next;
+			continue;
+		}
+		unmap(p->pid, va);
+		*link = table[i].next;
+		table[i].next = free_head;
+		free_head = i + 1;
+		nfree++;
+		p->nframes--;
+	}
+}
+
+uint64_t frames_free_count(void)
+{
+	return nfree;
+}
+
+uint64_t frames_total(void)
+{
+	return nframes;
+}
+
+uint64_t frames_table_count(void)
+{
+	return table_frames;
+}

@@ -1,0 +1,103 @@
+/*
+ * Loading a program from the boot archive into a new, empty task: its
+ * segments (text, rodata, data) copied into fresh frames now, its .bss
+ * left to demand paging, and the start-up page with argc and argv that
+ * the program's start code (user/lib/start.c) reads.
+ */
+#include "mem.h"
+#include <mica/elf.h>
+
+/* Map fresh frames over [va, va + size) in p with perm, copying n bytes
+ * of src to the start. Returns 0 or -ENOMEM. */
+static __attribute__((unused)) long map_copy(struct proc *p, uint64_t va, uint64_t size, const uint8_t *src, uint64_t n,
+                     int perm)
+{
+	for (uint64_t off = 0; off < size; off += PAGE) {
+		uint64_t pa = frame_get(p, va + off);
+		if (!pa)
+			return -ENOMEM;
+		if (off < n)
+			memcpy(frame_ptr(pa), src + off, n - off < PAGE ? n - off : PAGE);
+		if (map(p->pid, va + off, pa, perm) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* LAB pager BEGIN */
+/* Load segment ph of image: the pages holding file bytes now; the pages
+ * past them that are only .bss (zeros) are recorded as p's demand-zero
+ * region, to be mapped one by one as the program touches them. */
+static long load_segment(struct proc *p, const uint8_t *image, const struct elf_phdr *ph)
+{
+	int perm = (ph->flags & PF_R ? MAP_R : 0) | (ph->flags & PF_W ? MAP_W : 0) |
+	           (ph->flags & PF_X ? MAP_X : 0);
+	uint64_t file_end = PAGE_UP(ph->vaddr + ph->filesz), end = PAGE_UP(ph->vaddr + ph->memsz);
+	if (end > HEAP_BASE)
+		return -ENOEXEC;   /* it would overlap the heap */
+	long err = map_copy(p, ph->vaddr, file_end - ph->vaddr, image + ph->off, ph->filesz, perm);
+	if (err < 0 || end == file_end)
+		return err;
+	if ((perm & MAP_W) && p->bss_hi == 0) {
+		p->bss_lo = file_end;
+		p->bss_hi = end;
+		return 0;
+	}
+	return map_copy(p, file_end, end - file_end, NULL, 0, perm);   /* zeros, at once */
+}
+/* LAB pager ELSE
+static long load_segment(struct proc *p, const uint8_t *image, const struct elf_phdr *ph)
+{
+	(void)p; (void)image; (void)ph;
+	printf("mem: load_segment not written yet (lab pager)\n");
+	return -ENOSYS;
+}
+   LAB pager END */
+
+/* The start-up page at STARTINFO_VA: struct mem_startinfo, then argv[],
+ * then the argc strings of argv (len bytes, already checked). */
+static long load_args(struct proc *p, const char *argv, size_t len, uint64_t argc)
+{
+	uint64_t pa = frame_get(p, STARTINFO_VA);
+	if (!pa)
+		return -ENOMEM;
+	uint8_t *page = frame_ptr(pa);
+	struct mem_startinfo *si = (struct mem_startinfo *)page;
+	char **args = (char **)(si + 1);
+	char *strings = (char *)(args + argc + 1);
+	memcpy(strings, argv, len);
+	*si = (struct mem_startinfo){ STARTINFO_MAGIC, p->pid, mem_self, bootinfo->ncpus, argc,
+	                              (char **)(STARTINFO_VA + ((uint8_t *)args - page)) };
+	for (uint64_t i = 0, off = 0; i < argc; i++) {
+		args[i] = (char *)(STARTINFO_VA + ((uint8_t *)strings - page) + off);
+		off += strlen(strings + off) + 1;
+	}
+	args[argc] = NULL;
+	return map(p->pid, STARTINFO_VA, pa, MAP_R | MAP_W);
+}
+
+/* Load program argv[0] from the boot archive into p's empty task, with
+ * its arguments; its entry point in *entry. Returns 0, -ENOENT (no such
+ * program), -ENOEXEC (not a program we can load), -ENOMEM. */
+long load_program(struct proc *p, const char *argv, size_t len, uint64_t argc, uint64_t *entry)
+{
+	const struct bootfs_entry *e = bootfs_find(argv);
+	if (!e)
+		return -ENOENT;
+	const uint8_t *image = (const uint8_t *)bootinfo->bootfs_va + e->offset;
+	const struct elf_header *eh = (const struct elf_header *)image;
+	const struct elf_phdr *phdrs = elf_phdrs(image, e->size);
+	if (!phdrs)
+		return -ENOEXEC;
+	for (const struct elf_phdr *ph = phdrs; ph < phdrs + eh->phnum; ph++) {
+		if (ph->type != PT_LOAD)
+			continue;
+		if (!elf_segment_ok(ph, e->size))
+			return -ENOEXEC;
+		long err = load_segment(p, image, ph);
+		if (err < 0)
+			return err;
+	}
+	*entry = eh->entry;
+	return load_args(p, argv, len, argc);
+}

@@ -1,0 +1,118 @@
+/*
+ * The memory server: the root task, the first and only task the kernel
+ * starts. It owns the RAM the kernel granted (frames.c), is the pager of
+ * every process (pager.c), creates them all and keeps the process tree
+ * (proc.c), and tells programs where the other servers are (names.c).
+ * At start it spawns init, which starts everything else.
+ *
+ * The loop: receive a request, look its handler up by label in the table
+ * below, reply with the result, receive the next one, all in one
+ * IPC_REPLY_RECV. The protocol is include/mica/proto/mem.h.
+ */
+#include "mem.h"
+
+long mem_self;
+
+typedef long (*mem_handler)(struct proc *p, struct req *r);
+
+static const mem_handler handlers[MEM_LAST - MEM_FIRST + 1] = {
+	[MEM_SPAWN - MEM_FIRST] = mem_spawn,
+	[MEM_WAIT - MEM_FIRST] = mem_wait,
+	[MEM_KILL - MEM_FIRST] = mem_kill,
+	[MEM_SBRK - MEM_FIRST] = mem_sbrk,
+	[MEM_PS - MEM_FIRST] = mem_ps,
+	[MEM_STATS - MEM_FIRST] = mem_stats_req,
+	[MEM_LOOKUP - MEM_FIRST] = mem_lookup,
+	[MEM_REGISTER - MEM_FIRST] = mem_register,
+};
+
+/* Handle one message; the result becomes the reply's label. A message from
+ * the kernel (sender 0) is a notification and gets no reply. */
+static long dispatch(struct req *r)
+{
+	uint64_t label = r->m->label;
+	if (r->sender == 0) {
+		if (label == LABEL_NOTIFY && (r->m->w[0] & NOTIFY_CHILD_EXIT))
+			proc_reap_children();
+		return REPLY_LATER;
+	}
+	struct proc *p = proc_get(TID_TASK(r->sender));
+	if (!p || p->state != PROC_RUNNING)
+		return -ESRCH;
+	if (label == LABEL_PAGE_FAULT)
+		return pager_fault(p, r);
+	if (label < MEM_FIRST || label > MEM_LAST || !handlers[label - MEM_FIRST])
+		return -ENOSYS;
+	return handlers[label - MEM_FIRST](p, r);
+}
+
+static noreturn void serve(void)
+{
+	static uint8_t inbuf[IPC_BULK_MAX];
+	struct msg m = { 0 };
+	struct req r = { 0 };
+	bool reply = false;
+	for (;;) {
+		struct ipc_args a = { .filter = IPC_ANY, .timeout = IPC_FOREVER,
+		                      .sbuf = r.reply_data, .slen = r.reply_len,
+		                      .rbuf = inbuf, .rcap = sizeof(inbuf) };
+		uint64_t op = (reply ? IPC_REPLY_RECV : IPC_RECV) | IPC_BULK_RECV |
+		              (reply && r.reply_len ? IPC_BULK_SEND : 0);
+		long sender;
+		long n = ipc(op, (long)r.sender, &m, &a, &sender);
+		r = (struct req){ (uint64_t)sender, &m, inbuf, n > 0 ? (size_t)n : 0, NULL, 0 };
+		if (n < 0) {
+			reply = false;
+			continue;
+		}
+		long result = dispatch(&r);
+		reply = result != REPLY_LATER;
+		m.label = (uint64_t)result;
+	}
+}
+
+/* init's arguments: "init" and the words of the kernel command line. */
+static size_t init_argv(char *buf, size_t cap, uint64_t *argc)
+{
+	size_t len = 0;
+	const char *args = bootinfo->bootargs;
+	memcpy(buf, "init", 5);
+	len = 5;
+	*argc = 1;
+	for (const char *p = args; *p && *argc < MEM_ARGC_MAX;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t n = 0;
+		while (p[n] && p[n] != ' ')
+			n++;
+		if (len + n + 1 > cap)
+			break;
+		memcpy(buf + len, p, n);
+		buf[len + n] = 0;
+		len += n + 1;
+		(*argc)++;
+		p += n;
+	}
+	return len;
+}
+
+int main(uint64_t bootinfo_va)
+{
+	bootinfo = (const struct bootinfo *)bootinfo_va;
+	mem_self = self_task();
+	frames_init();
+	proc_init();
+	printf("mem: memory server up: %lu frames free (%lu MiB)\n", frames_free_count(),
+	       frames_free_count() * PAGE >> 20);
+	char argv[MEM_ARGV_MAX];
+	uint64_t argc;
+	size_t len = init_argv(argv, sizeof(argv), &argc);
+	init_pid = proc_spawn(proc_get(mem_self), argv, len, argc, SPAWN_SERVER);
+	if (init_pid < 0) {
+		printf("mem: cannot start init: error %ld\n", init_pid);
+		return 1;
+	}
+	serve();
+}

@@ -1,0 +1,278 @@
+/*
+ * The process table. The kernel knows only tasks, and lets only a task's
+ * creator kill or reap it; the memory server creates every process, so it
+ * is the kernel parent of all of them and keeps the Unix process tree on
+ * top: each process has a parent process, its exit status reaches that
+ * parent through MEM_WAIT, its children go to init when it ends, and it
+ * stays a zombie until its parent has waited for it.
+ *
+ * An entry sits at slot pid % NPROC, the kernel's own slot for that task,
+ * so finding the process that sent a message costs one comparison.
+ */
+#include "mem.h"
+
+static struct proc procs[NPROC];
+long init_pid;
+
+/* The process with this pid (running or zombie), or NULL. */
+struct proc *proc_get(long pid)
+{
+	struct proc *p = &procs[(uint64_t)pid % NPROC];
+	return pid > 0 && p->pid == pid ? p : NULL;
+}
+
+struct proc *proc_alloc(long pid, long ppid, const char *name, int flags)
+{
+	struct proc *p = &procs[(uint64_t)pid % NPROC];
+	*p = (struct proc){ .pid = pid, .ppid = ppid, .state = PROC_RUNNING, .flags = flags,
+	                    .end_how = -1, .brk = HEAP_BASE };
+	strncpy_z(p->name, name, sizeof(p->name));
+	return p;
+}
+
+/* Is a an ancestor of p (or p itself)? */
+static bool proc_descends(struct proc *p, struct proc *a)
+{
+	for (int depth = 0; p && depth < NPROC; depth++, p = proc_get(p->ppid))
+		if (p == a)
+			return true;
+	return false;
+}
+
+/* Give the drivers their devices: the registers mapped at DEV_VA and the
+ * right to take the interrupts. */
+static long grant_devices(struct proc *p, uint64_t flags)
+{
+	for (uint64_t d = 0; d < bootinfo->ndevs; d++) {
+		const struct bootinfo_dev *dev = &bootinfo->devs[d];
+		bool want = ((flags & SPAWN_DEV_UART) && strcmp(dev->name, "uart") == 0) ||
+		            ((flags & SPAWN_DEV_VIRTIO) && strcmp(dev->name, "virtio") == 0);
+		if (!want)
+			continue;
+		for (uint64_t off = 0; off < dev->size; off += PAGE)
+			if (map(p->pid, DEV_VA + off, dev->pa + off, MAP_R | MAP_W) < 0)
+				return -ENOMEM;
+		for (uint32_t i = 0; i < dev->count; i++)
+			if (task_grant(p->pid, GRANT_IRQ, dev->irq + i) < 0)
+				return -EPERM;
+	}
+	return 0;
+}
+
+/* A task that never ran, gone again: the kernel's slot and our frames. */
+static void proc_discard(struct proc *p)
+{
+	task_kill(p->pid);
+	while (task_wait(p->pid, NULL) == -EAGAIN)
+		yield();
+	frames_put_all(p);
+	p->pid = 0;
+}
+
+/* Start program argv[0] (argv: argc NUL-ended strings, len bytes in all,
+ * checked by the caller) as a child process of parent, with the SPAWN_*
+ * rights in flags. Returns its pid or -E.... */
+long proc_spawn(struct proc *parent, const char *argv, size_t len, uint64_t argc, uint64_t flags)
+{
+	long pid = task_create(argv);
+	if (pid < 0)
+		return -EAGAIN;   /* the kernel's task table is full */
+	struct proc *p = proc_alloc(pid, parent->pid, argv, (int)flags);
+	uint64_t entry = 0;
+	long err = load_program(p, argv, len, argc, &entry);
+	if (!err)
+		err = grant_devices(p, flags);
+	int prio = flags & SPAWN_SERVER ? PRIO_DEFAULT : PRIO_DEFAULT - 1;   /* servers first */
+	if (!err)
+		err = thread_create(pid, (void (*)(uint64_t))entry, (void *)STARTINFO_VA, STARTINFO_VA,
+		                    prio, -1);
+	if (err < 0) {
+		proc_discard(p);
+		return err;
+	}
+	return pid;
+}
+
+/* MEM_SPAWN: bulk = argc NUL-ended strings; w0 = argc, w1 = SPAWN_* flags. */
+long mem_spawn(struct proc *p, struct req *r)
+{
+	uint64_t argc = r->m->w[0], flags = r->m->w[1];
+	const char *argv = r->data;
+	if (argc == 0 || argc > MEM_ARGC_MAX || r->len == 0 || r->len > MEM_ARGV_MAX ||
+	    argv[r->len - 1] != 0)
+		return -EINVAL;
+	uint64_t strings = 0;
+	for (size_t i = 0; i < r->len; i++)
+		strings += argv[i] == 0;
+	if (strings != argc || argv[0] == 0)
+		return -EINVAL;
+	if (flags & ~(uint64_t)(SPAWN_SERVER | SPAWN_DEV_UART | SPAWN_DEV_VIRTIO))
+		return -EINVAL;
+	if (flags && !(p->flags & SPAWN_SERVER))
+		return -EPERM;   /* only servers (init) hand out rights */
+	return proc_spawn(p, argv, r->len, argc, flags);
+}
+
+/* LAB pager BEGIN */
+/* Answer a held MEM_WAIT of parent if child c is what it waits for:
+ * reply with c's status and free c's entry. True if it did. */
+static bool wait_answer(struct proc *parent, struct proc *c)
+{
+	if (!parent->wait_sender || (parent->wait_pid && parent->wait_pid != c->pid))
+		return false;
+	struct msg m = { (uint64_t)c->pid, { (uint64_t)c->status, (uint64_t)c->how } };
+	ipc_reply((long)parent->wait_sender, &m);
+	parent->wait_sender = 0;
+	c->pid = 0;
+	return true;
+}
+
+/* Process p's task is gone (the kernel reaped it with exit code `code`):
+ * take back its frames, give its children to init, and make it a zombie
+ * for its parent to wait for. */
+static void proc_exited(struct proc *p, int code)
+{
+	frames_put_all(p);
+	names_forget(p);
+	p->how = p->end_how >= 0 ? p->end_how : code == -1 ? EXIT_FAULT : EXIT_NORMAL;
+	p->status = p->how == EXIT_NORMAL ? (code & 0xff) : 0;
+	p->state = PROC_ZOMBIE;
+	p->wait_sender = 0;
+	struct proc *init = proc_get(init_pid);
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &procs[i];
+		if (!c->pid || c->ppid != p->pid)
+			continue;
+		c->ppid = init_pid;
+		if (c->state == PROC_ZOMBIE && init)
+			wait_answer(init, c);
+	}
+	if (p->pid == init_pid) {
+		printf("mem: init ended (status %d): powering off\n", code);
+		exit(code);   /* the root task's end is the system's */
+	}
+	struct proc *parent = proc_get(p->ppid);
+	if (parent)
+		wait_answer(parent, p);
+}
+
+/* NOTIFY_CHILD_EXIT: reap every task that has ended. */
+void proc_reap_children(void)
+{
+	int code;
+	long id;
+	while ((id = task_wait(0, &code)) > 0) {
+		struct proc *p = proc_get(id);
+		if (p && p->state == PROC_RUNNING)
+			proc_exited(p, code);
+	}
+}
+
+/* MEM_WAIT: w0 = pid or 0 (any child), w1 = WAIT_NOHANG or 0. */
+long mem_wait(struct proc *p, struct req *r)
+{
+	long pid = (long)r->m->w[0];
+	if (pid < 0 || (r->m->w[1] & ~(uint64_t)WAIT_NOHANG))
+		return -EINVAL;
+	bool any = false;
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &procs[i];
+		if (!c->pid || c->ppid != p->pid || (pid && c->pid != pid))
+			continue;
+		any = true;
+		if (c->state == PROC_ZOMBIE) {
+			long id = c->pid;
+			r->m->w[0] = (uint64_t)c->status;
+			r->m->w[1] = (uint64_t)c->how;
+			c->pid = 0;
+			return id;
+		}
+	}
+	if (!any)
+		return -ECHILD;
+	if (r->m->w[1] & WAIT_NOHANG)
+		return -EAGAIN;
+	if (p->wait_sender)
+		return -EBUSY;   /* another thread of p waits already */
+	p->wait_sender = r->sender;
+	p->wait_pid = pid;
+	return REPLY_LATER;
+}
+/* LAB pager ELSE
+void proc_reap_children(void)
+{
+	static bool said;
+	if (!said)
+		printf("mem: proc_reap_children not written yet (lab pager)\n");
+	said = true;
+}
+
+long mem_wait(struct proc *p, struct req *r)
+{
+	(void)p; (void)r;
+	return -ENOSYS;
+}
+   LAB pager END */
+
+/* End process p (a kill, a bad access, no memory left): the kernel
+ * destroys its task at once, and NOTIFY_CHILD_EXIT follows. */
+long proc_end(struct proc *p, int how)
+{
+	if (p->state != PROC_RUNNING)
+		return -ESRCH;
+	if (p->end_how < 0)
+		p->end_how = how;
+	return task_kill(p->pid);
+}
+
+/* MEM_KILL: w0 = pid, a descendant of the caller (any process for a server). */
+long mem_kill(struct proc *p, struct req *r)
+{
+	struct proc *t = proc_get((long)r->m->w[0]);
+	if (!t || t->state != PROC_RUNNING || t->pid == mem_self)
+		return -ESRCH;
+	if (!(p->flags & SPAWN_SERVER) && !proc_descends(t, p))
+		return -EPERM;
+	return proc_end(t, EXIT_KILLED);
+}
+
+/* MEM_PS: one struct mem_procinfo per process, in the bulk reply. */
+long mem_ps(struct proc *p, struct req *r)
+{
+	static struct mem_procinfo rows[MEM_PS_MAX];
+	(void)p;
+	size_t n = 0;
+	for (int i = 0; i < NPROC && n < MEM_PS_MAX; i++) {
+		struct proc *q = &procs[i];
+		if (!q->pid)
+			continue;
+		rows[n] = (struct mem_procinfo){ q->pid, q->ppid, (uint32_t)q->state, (uint32_t)q->flags,
+		                                 q->nframes, { 0 } };
+		strncpy_z(rows[n].name, q->name, sizeof(rows[n].name));
+		n++;
+	}
+	r->reply_data = rows;
+	r->reply_len = n * sizeof(rows[0]);
+	return (long)n;
+}
+
+/* MEM_STATS: frames free and in all, free kernel pages, processes. */
+long mem_stats_req(struct proc *p, struct req *r)
+{
+	(void)p;
+	uint64_t live = 0;
+	for (int i = 0; i < NPROC; i++)
+		live += procs[i].pid != 0;
+	r->m->w[0] = frames_free_count();
+	r->m->w[1] = frames_total();
+	r->m->w[2] = (uint64_t)ktest(KTEST_KPAGES);
+	r->m->w[3] = live;
+	return 0;
+}
+
+/* Our own entry, so that ps shows the memory server and what it holds. */
+void proc_init(void)
+{
+	struct proc *me = proc_alloc(mem_self, 0, "mem", SPAWN_SERVER);
+	me->nframes = frames_table_count();
+}
