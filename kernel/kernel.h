@@ -127,6 +127,8 @@ extern int ncpu;
 extern uint64_t timebase;     /* time CSR ticks per second */
 extern uint64_t ram_end;      /* end of the RAM Mica uses */
 extern char bootargs[256];
+extern uint64_t boot_instret;  /* the boot hart's instret at kernel entry */
+extern uint64_t kpool_pages;   /* size of the kernel pool */
 
 static inline struct cpu *mycpu(void)
 {
@@ -245,10 +247,12 @@ void thread_discard(struct thread *th);
 bool task_owns(struct task *t, uint64_t pa);
 static inline int task_slot(struct task *t) { return (int)(t - tasks); }
 
-/* Send rights: one bit per task slot in from->send_rights. */
+/* Send rights: one bit per task slot in from->send_rights. (The slot is
+ * taken from the ID, which the IPC path has just loaded: cheaper than the
+ * pointer arithmetic of task_slot.) */
 static inline bool may_send(struct task *from, struct task *to)
 {
-	int s = task_slot(to);
+	uint64_t s = to->id % NTASK;
 	return (from->send_rights[s / 64] >> (s % 64)) & 1;
 }
 static inline void send_right_give(struct task *from, struct task *to)

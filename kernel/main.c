@@ -12,6 +12,8 @@ int ncpu;
 uint64_t timebase;
 uint64_t ram_end;
 char bootargs[256];
+uint64_t boot_instret;
+uint64_t kpool_pages;
 static int harts_up;   /* harts that finished booting (under the bkl) */
 
 extern char kernel_end[], boot_stacks[], secondary_entry[], bootfs_start[], bootfs_end[];
@@ -132,6 +134,7 @@ static struct bootinfo *bootinfo_make(uint64_t pool_end, uint64_t mem_end)
 
 void kmain(uint64_t hartid, uint64_t dtb_pa)
 {
+	boot_instret = rdinstret();
 	struct cpu *c = cpu_init(hartid);
 	struct fdt_info fdt;
 	bkl_lock();   /* harts started below wait here until boot is done */
@@ -163,6 +166,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	uint64_t pool = (mem_end - pool_start) / 4;
 	uint64_t pool_end = pool_start + PGROUNDUP(pool < KPOOL_MAX ? pool : KPOOL_MAX);
 	kalloc_init(pool_start, pool_end);
+	kpool_pages = kalloc_free_pages();
 	kvm_init(mem_end);
 	kvm_inithart();
 	kprintf("vm: kernel page table on, %lu KiB kernel pool\n", kalloc_free_pages() * 4);

@@ -67,6 +67,7 @@ static inline void sfence_vma_asid(uint64_t asid)
 	asm volatile("sfence.vma zero, %0" :: "r"(asid) : "memory");
 }
 static inline uint64_t rdtime(void) { return csr_read(time); }
+static inline uint64_t rdinstret(void) { return csr_read(instret); }
 static inline void wfi(void) { asm volatile("wfi"); }
 
 #endif

@@ -253,6 +253,12 @@ static int64_t sys_ktest(struct thread *t)
 		return (int64_t)mycpu()->hartid;
 	case KTEST_KPAGES:
 		return (int64_t)kalloc_free_pages();
+	case KTEST_KPOOL:
+		return (int64_t)kpool_pages;
+	case KTEST_BOOTMARK:
+		if (bootarg("bench"))
+			kprintf("BENCH boot_to_shell %lu\n", rdinstret() - boot_instret);
+		return 0;
 	}
 	return -EINVAL;
 }
