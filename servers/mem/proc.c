@@ -30,15 +30,6 @@ struct proc *proc_alloc(long pid, long ppid, const char *name, int flags)
 	return p;
 }
 
-/* Is a an ancestor of p (or p itself)? */
-static bool proc_descends(struct proc *p, struct proc *a)
-{
-	for (int depth = 0; p && depth < NPROC; depth++, p = proc_get(p->ppid))
-		if (p == a)
-			return true;
-	return false;
-}
-
 /* Give the drivers their devices: the registers mapped at DEV_VA and the
  * right to take the interrupts. */
 static long grant_devices(struct proc *p, uint64_t flags)
@@ -225,13 +216,15 @@ long proc_end(struct proc *p, int how)
 	return task_kill(p->pid);
 }
 
-/* MEM_KILL: w0 = pid, a descendant of the caller (any process for a server). */
+/* MEM_KILL: w0 = pid. Mica has no users: any program may end an ordinary
+ * program (a kill command ends its shell's background job), but only a
+ * server may end a server. */
 long mem_kill(struct proc *p, struct req *r)
 {
 	struct proc *t = proc_get((long)r->m->w[0]);
 	if (!t || t->state != PROC_RUNNING || t->pid == mem_self)
 		return -ESRCH;
-	if (!(p->flags & SPAWN_SERVER) && !proc_descends(t, p))
+	if ((t->flags & SPAWN_SERVER) && !(p->flags & SPAWN_SERVER))
 		return -EPERM;
 	return proc_end(t, EXIT_KILLED);
 }

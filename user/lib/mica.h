@@ -140,6 +140,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 long atol(const char *s);
+long strtol(const char *s, char **end, int base);   /* str.c */
 
 /* ---- the root task's helpers (root.c) ---- */
 extern const struct bootinfo *bootinfo;   /* set by root_init */

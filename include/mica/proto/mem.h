@@ -21,8 +21,8 @@ enum {
 	MEM_WAIT,              /* w0 = pid, or 0 for any child; w1 = WAIT_NOHANG or 0
 	                        * -> pid, w0 = status, w1 = EXIT_* how it ended;
 	                        * -ECHILD: no such child; -EAGAIN: none ended (WAIT_NOHANG) */
-	MEM_KILL,              /* w0 = pid: end that process (a descendant of the caller,
-	                        * or any process if the caller is a server) -> 0 */
+	MEM_KILL,              /* w0 = pid: end that process (-EPERM: it is a server and
+	                        * the caller is not) -> 0 */
 	MEM_SBRK,              /* w0 = increment in bytes (may be negative) -> the old break,
 	                        * -ENOMEM past the heap limit or out of frames */
 	MEM_PS,                /* bulk reply: struct mem_procinfo[] -> how many */

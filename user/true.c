@@ -1,0 +1,7 @@
+/* true: do nothing, successfully. */
+#include "mica.h"
+
+int main(void)
+{
+	return 0;
+}
