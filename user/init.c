@@ -38,22 +38,21 @@ static long start_server(const char *name, int flags)
 		printf("init: %s server failed to start: error %ld\n", name, pid);
 		return pid;
 	}
-	for (int ms = 0; ms < SERVER_START_MS; ms += 10) {
-		if (server_lookup(name) == pid) {
-			printf("init: %s server ready (pid %ld)\n", name, pid);
-			return pid;
-		}
-		int status;
-		if (waitpid(pid, &status, WAIT_NOHANG) == pid) {
-			char why[40];
-			printf("init: %s server failed to start: it %s\n", name, ending(status, why, sizeof(why)));
-			return -EDEAD;
-		}
-		sleep_ms(10);
+	long id = server_await(name, pid, SERVER_START_MS);
+	if (id == pid) {
+		printf("init: %s server ready (pid %ld)\n", name, pid);
+		return pid;
 	}
-	printf("init: %s server failed to start: not ready after %d ms\n", name, SERVER_START_MS);
+	int status;
+	char why[40];
+	if (id == -EDEAD && waitpid(pid, &status, 0) == pid)
+		printf("init: %s server failed to start: it %s\n", name, ending(status, why, sizeof(why)));
+	else if (id == -ETIMEDOUT)
+		printf("init: %s server failed to start: not ready after %d ms\n", name, SERVER_START_MS);
+	else
+		printf("init: %s server failed to start: error %ld\n", name, id);
 	kill(pid);
-	return -ETIMEDOUT;
+	return id < 0 ? id : -EEXIST;
 }
 
 /* run=PROG ARGS: run one program and end with its status. */

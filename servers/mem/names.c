@@ -9,11 +9,35 @@
 #include "mem.h"
 
 #define NAMES_MAX 8
+#define WAITERS_MAX 8
 
 static struct {
 	char name[MEM_NAME_MAX];
 	long pid;                 /* 0: a free entry */
 } names[NAMES_MAX];
+
+/* Lookups held until a server registers (init starting a server). */
+static struct {
+	uint64_t sender;          /* the caller's sender word; 0: a free entry */
+	long client, server;      /* the caller's pid, the pid expected to serve */
+	char name[MEM_NAME_MAX];
+} waiters[WAITERS_MAX];
+
+/* Give client the right to send to server; the answer to its lookup. */
+static long grant(long client, long server)
+{
+	if (client == server)
+		return server;
+	long err = task_grant(client, GRANT_SEND, (uint64_t)server);
+	return err < 0 ? err : server;
+}
+
+static void answer(int w, long result)
+{
+	struct msg m = { (uint64_t)result, { 0 } };
+	ipc_reply((long)waiters[w].sender, &m);
+	waiters[w].sender = 0;
+}
 
 /* The name in a request's bulk data, if it is a proper one: NUL-ended,
  * not empty, shorter than MEM_NAME_MAX. */
@@ -25,23 +49,32 @@ static const char *request_name(struct req *r)
 	return s;
 }
 
-/* MEM_LOOKUP: bulk = name -> the server's task ID; the caller may now send to it. */
+/* MEM_LOOKUP: bulk = name, w0 = 0 or the pid expected to serve it -> the
+ * server's task ID; the caller may now send to it. */
 long mem_lookup(struct proc *p, struct req *r)
 {
 	const char *name = request_name(r);
-	if (!name)
+	long expect = (long)r->m->w[0];
+	if (!name || expect < 0)
 		return -EINVAL;
-	for (int i = 0; i < NAMES_MAX; i++) {
-		if (!names[i].pid || strcmp(names[i].name, name) != 0)
+	for (int i = 0; i < NAMES_MAX; i++)
+		if (names[i].pid && strcmp(names[i].name, name) == 0)
+			return grant(p->pid, names[i].pid);
+	if (!expect)
+		return -ENOENT;
+	struct proc *server = proc_get(expect);
+	if (!server || server->state != PROC_RUNNING)
+		return -EDEAD;
+	for (int w = 0; w < WAITERS_MAX; w++) {
+		if (waiters[w].sender)
 			continue;
-		if (names[i].pid != p->pid) {
-			long err = task_grant(p->pid, GRANT_SEND, (uint64_t)names[i].pid);
-			if (err < 0)
-				return err;
-		}
-		return names[i].pid;
+		waiters[w].sender = r->sender;
+		waiters[w].client = p->pid;
+		waiters[w].server = expect;
+		strncpy_z(waiters[w].name, name, MEM_NAME_MAX);
+		return REPLY_LATER;
 	}
-	return -ENOENT;
+	return -EBUSY;
 }
 
 /* MEM_REGISTER: bulk = name; the caller (a server) serves under it from now on. */
@@ -63,13 +96,23 @@ long mem_register(struct proc *p, struct req *r)
 		return -ENOSPC;
 	strncpy_z(names[free_slot].name, name, MEM_NAME_MAX);
 	names[free_slot].pid = p->pid;
+	for (int w = 0; w < WAITERS_MAX; w++)
+		if (waiters[w].sender && strcmp(waiters[w].name, name) == 0)
+			answer(w, grant(waiters[w].client, p->pid));
 	return 0;
 }
 
-/* p ended: the names it served under are free again. */
+/* p ended: the names it served under are free again, lookups waiting
+ * for it to register fail, and its own waiting lookup is dropped. */
 void names_forget(struct proc *p)
 {
 	for (int i = 0; i < NAMES_MAX; i++)
 		if (names[i].pid == p->pid)
 			names[i].pid = 0;
+	for (int w = 0; w < WAITERS_MAX; w++) {
+		if (waiters[w].sender && waiters[w].server == p->pid)
+			answer(w, -EDEAD);
+		else if (waiters[w].client == p->pid)
+			waiters[w].sender = 0;
+	}
 }

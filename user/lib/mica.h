@@ -172,6 +172,9 @@ long ps(struct mem_procinfo *rows, size_t max); /* -> rows filled */
 struct mem_stats { uint64_t free_frames, total_frames, free_kpages, procs; };
 long mem_stats(struct mem_stats *st);
 long server_lookup(const char *name);           /* -> task ID, with the right to send */
+/* The same, waiting up to timeout_ms for process pid to register name:
+ * -EDEAD if it ends first, -ETIMEDOUT if it takes longer. */
+long server_await(const char *name, long pid, uint64_t timeout_ms);
 long server_register(const char *name);
 long mem_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap);
 

@@ -87,6 +87,17 @@ long server_lookup(const char *name)
 	return mem_call(&m, name, strlen(name) + 1, NULL, 0);
 }
 
+long server_await(const char *name, long pid, uint64_t timeout_ms)
+{
+	if (!startinfo)
+		return -ENOSYS;
+	struct msg m = { MEM_LOOKUP, { (uint64_t)pid } };
+	struct ipc_args a = { .filter = (uint64_t)startinfo->mem, .timeout = timeout_ms,
+	                      .sbuf = name, .slen = strlen(name) + 1 };
+	long err = ipc(IPC_CALL | IPC_BULK_SEND, startinfo->mem, &m, &a, NULL);
+	return err < 0 ? err : (long)m.label;
+}
+
 long server_register(const char *name)
 {
 	struct msg m = { MEM_REGISTER, { 0 } };

@@ -28,7 +28,9 @@ enum {
 	MEM_PS,                /* bulk reply: struct mem_procinfo[] -> how many */
 	MEM_STATS,             /* -> 0; w0 = free frames, w1 = total frames,
 	                        * w2 = free kernel pages, w3 = live processes */
-	MEM_LOOKUP,            /* bulk: a server's name -> its task ID, and the caller now
+	MEM_LOOKUP,            /* bulk: a server's name; w0 = 0, or the pid expected to
+	                        * serve it: then wait until it registers (-EDEAD if that
+	                        * process ends first) -> its task ID, and the caller now
 	                        * holds the right to send to it; -ENOENT if none */
 	MEM_REGISTER,          /* bulk: the caller's server name (callers spawned with
 	                        * SPAWN_SERVER only) -> 0 */
