@@ -10,10 +10,10 @@ from gradelib import Lab
 lab = Lab("pager")
 
 
-def run(points, test_name, program, args, cpus, *lines, timeout=30):
+def run(points, test_name, program, args, cpus, *lines, timeout=30, extra_args=None):
     """A test in which init runs `program args`, which must print each regex
     of `lines` in order, print no FAIL line and exit with status 0."""
-    @lab.test(points, test_name, cpus=cpus, timeout=timeout,
+    @lab.test(points, test_name, cpus=cpus, timeout=timeout, extra_args=extra_args,
               append=f"noconsole run={program} {args}")
     def _(q):
         q.expect_seq(list(lines) + [rf"^init: {program} exited with status 0"])
@@ -31,6 +31,9 @@ case(15, "hundred_spawns_then_48_alive_nothing_leaked_one_hart", "many", 1,
      r"^many: 100 spawned and reaped, 48 alive at once, nothing leaked", timeout=60)
 case(15, "hundred_spawns_then_48_alive_nothing_leaked_four_harts", "many", 4,
      r"^many: 100 spawned and reaped, 48 alive at once, nothing leaked", timeout=60)
+run(10, "running_out_of_memory_is_an_error_not_a_crash", "proctest", "oom", 2,
+    r"^oom: \d+ refused by sbrk, \d+ ended out of memory, all frames back", r"^case oom: PASS",
+    extra_args=["-m", "48M"])
 case(10, "an_ordinary_program_gets_no_device_or_server_rights", "rights", 2,
      r"^rights: device and server rights refused to an ordinary program")
 run(15, "demand_paging_of_a_16_mib_array", "memtest", "demand", 2,

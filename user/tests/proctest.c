@@ -39,6 +39,15 @@ static int child_main(int argc, char **argv)
 		sleep_ms(300);
 		return 0;
 	}
+	if (strcmp(role, "eat") == 0) {   /* take heap and touch it until refused */
+		for (;;) {
+			volatile uint8_t *p = sbrk(1L << 20);
+			if (!p)
+				return 3;
+			for (long off = 0; off < (1L << 20); off += 4096)
+				p[off] = 1;
+		}
+	}
 	return 100;
 }
 
@@ -155,6 +164,29 @@ static void many(void)
 	utest_ok("many: 100 spawned and reaped, 48 alive at once, nothing leaked\n");
 }
 
+/* Programs that together want more memory than there is: each is refused
+ * by sbrk or ended for want of a frame; the server and this program go on. */
+static void oom(void)
+{
+	long pids[6];
+	struct mem_stats before, after;
+	int status, refused = 0, ended = 0;
+	stats(&before);
+	for (int i = 0; i < 6; i++)
+		CHECK((pids[i] = child("eat", "")) > 0, "spawn eater: %ld", pids[i]);
+	for (int i = 0; i < 6; i++) {
+		CHECK_EQ(waitpid(pids[i], &status, 0), pids[i], "wait for eater");
+		refused += WHOW(status) == EXIT_NORMAL && WCODE(status) == 3;
+		ended += WHOW(status) == EXIT_NOMEM;
+	}
+	CHECK_EQ(refused + ended, 6, "eaters refused or ended for want of memory");
+	stats(&after);
+	CHECK_EQ(after.free_frames, before.free_frames, "free frames after the eaters");
+	long pid = child("exit", "5");
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && status == 5, "spawn after running out");
+	utest_ok("oom: %d refused by sbrk, %d ended out of memory, all frames back\n", refused, ended);
+}
+
 /* Rights an ordinary program does not have. */
 static void rights(void)
 {
@@ -184,6 +216,7 @@ static const struct utest_case cases[] = {
 	{ "exitwait", exitwait },
 	{ "orphans", orphans },
 	{ "many", many },
+	{ "oom", oom },
 	{ "rights", rights },
 };
 
