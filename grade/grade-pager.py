@@ -27,6 +27,8 @@ def case(points, test_name, name, cpus, line, timeout=30):
 case(15, "spawn_exit_wait_report_statuses_kills_and_crashes", "exitwait", 2,
      r"^exitwait: statuses 0 1 42 255, killed, crashed")
 case(10, "orphans_are_adopted_and_reaped_by_init", "orphans", 2, r"^orphans: adopted and reaped by init")
+case(10, "a_zombie_keeps_its_status_until_its_parent_waits", "zombies", 2,
+     r"^zombies: a zombie kept its status while 256 tasks came and went")
 case(15, "hundred_spawns_then_48_alive_nothing_leaked_one_hart", "many", 1,
      r"^many: 100 spawned and reaped, 48 alive at once, nothing leaked", timeout=60)
 case(15, "hundred_spawns_then_48_alive_nothing_leaked_four_harts", "many", 4,

@@ -37,7 +37,7 @@ static long dispatch(struct req *r)
 		return REPLY_LATER;
 	}
 	struct proc *p = proc_get(TID_TASK(r->sender));
-	if (!p || p->state != PROC_RUNNING)
+	if (!p)
 		return -ESRCH;
 	if (label == LABEL_PAGE_FAULT)
 		return pager_fault(p, r);

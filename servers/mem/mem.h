@@ -23,20 +23,29 @@
  * still running): the server keeps the sender word and replies later. */
 #define REPLY_LATER  (-(1L << 40))
 
+/* A running process. */
 struct proc {
 	long pid;                 /* the kernel task ID; 0: a free entry */
 	long ppid;                /* parent process (init adopts orphans) */
-	int state;                /* PROC_RUNNING or PROC_ZOMBIE */
 	int flags;                /* SPAWN_* rights it was given */
 	char name[MEM_NAME_MAX];
 	int end_how;              /* EXIT_* if this server ended it, else -1 */
-	int status, how;          /* once a zombie: exit code and EXIT_* */
 	uint64_t bss_lo, bss_hi;  /* demand-zero part of its data segment */
 	uint64_t brk;             /* heap: [HEAP_BASE, brk) */
 	uint32_t frames;          /* head of its frame list (frames.c), 0: none */
 	uint64_t nframes;         /* frames it holds */
 	uint64_t wait_sender;     /* a held MEM_WAIT: the caller's sender word, 0: none */
 	long wait_pid;            /* ... and the pid it waits for (0: any) */
+};
+
+/* A process that ended and whose parent has not waited for it yet. Its
+ * task and its frames are gone (the kernel may give the slot to a new
+ * task), so it is kept apart, in a table of its own. */
+struct zombie {
+	long pid;                 /* 0: a free entry */
+	long ppid;
+	int status, how;          /* exit code (0..255) and EXIT_* */
+	char name[MEM_NAME_MAX];
 };
 
 /* One request as the handlers see it. */

@@ -63,7 +63,7 @@ long mem_lookup(struct proc *p, struct req *r)
 	if (!expect)
 		return -ENOENT;
 	struct proc *server = proc_get(expect);
-	if (!server || server->state != PROC_RUNNING)
+	if (!server)
 		return -EDEAD;
 	for (int w = 0; w < WAITERS_MAX; w++) {
 		if (waiters[w].sender)

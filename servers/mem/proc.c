@@ -6,15 +6,21 @@
  * parent through MEM_WAIT, its children go to init when it ends, and it
  * stays a zombie until its parent has waited for it.
  *
- * An entry sits at slot pid % NPROC, the kernel's own slot for that task,
- * so finding the process that sent a message costs one comparison.
+ * A running process sits at slot pid % NPROC, the kernel's own slot for
+ * its task, so finding the process that sent a message costs one
+ * comparison. A zombie has no task any more, and the kernel may give its
+ * slot to the next task at once: zombies have a table of their own. There
+ * are never more processes and zombies together than NPROC (spawn says
+ * -EAGAIN), so an ending process always finds a zombie entry free.
  */
 #include "mem.h"
 
 static struct proc procs[NPROC];
+static struct zombie zombies[NPROC];
+static int nprocs, nzombies;
 long init_pid;
 
-/* The process with this pid (running or zombie), or NULL. */
+/* The running process with this pid, or NULL. */
 struct proc *proc_get(long pid)
 {
 	struct proc *p = &procs[(uint64_t)pid % NPROC];
@@ -24,10 +30,17 @@ struct proc *proc_get(long pid)
 struct proc *proc_alloc(long pid, long ppid, const char *name, int flags)
 {
 	struct proc *p = &procs[(uint64_t)pid % NPROC];
-	*p = (struct proc){ .pid = pid, .ppid = ppid, .state = PROC_RUNNING, .flags = flags,
-	                    .end_how = -1, .brk = HEAP_BASE };
+	*p = (struct proc){ .pid = pid, .ppid = ppid, .flags = flags, .end_how = -1,
+	                    .brk = HEAP_BASE };
 	strncpy_z(p->name, name, sizeof(p->name));
+	nprocs++;
 	return p;
+}
+
+static void proc_free(struct proc *p)
+{
+	p->pid = 0;
+	nprocs--;
 }
 
 /* Give the drivers their devices: the registers mapped at DEV_VA and the
@@ -57,7 +70,7 @@ static void proc_discard(struct proc *p)
 	while (task_wait(p->pid, NULL) == -EAGAIN)
 		yield();
 	frames_put_all(p);
-	p->pid = 0;
+	proc_free(p);
 }
 
 /* Start program argv[0] (argv: argc NUL-ended strings, len bytes in all,
@@ -65,6 +78,8 @@ static void proc_discard(struct proc *p)
  * rights in flags. Returns its pid or -E.... */
 long proc_spawn(struct proc *parent, const char *argv, size_t len, uint64_t argc, uint64_t flags)
 {
+	if (nprocs + nzombies >= NPROC)
+		return -EAGAIN;   /* every process must find a zombie entry when it ends */
 	long pid = task_create(argv);
 	if (pid < 0)
 		return -EAGAIN;   /* the kernel's task table is full */
@@ -105,46 +120,56 @@ long mem_spawn(struct proc *p, struct req *r)
 }
 
 /* LAB pager BEGIN */
-/* Answer a held MEM_WAIT of parent if child c is what it waits for:
- * reply with c's status and free c's entry. True if it did. */
-static bool wait_answer(struct proc *parent, struct proc *c)
+static void zombie_free(struct zombie *z)
 {
-	if (!parent->wait_sender || (parent->wait_pid && parent->wait_pid != c->pid))
+	z->pid = 0;
+	nzombies--;
+}
+
+/* Answer a held MEM_WAIT of parent if zombie z is what it waits for:
+ * reply with z's status and free z's entry. True if it did. */
+static bool wait_answer(struct proc *parent, struct zombie *z)
+{
+	if (!parent->wait_sender || (parent->wait_pid && parent->wait_pid != z->pid))
 		return false;
-	struct msg m = { (uint64_t)c->pid, { (uint64_t)c->status, (uint64_t)c->how } };
+	struct msg m = { (uint64_t)z->pid, { (uint64_t)z->status, (uint64_t)z->how } };
 	ipc_reply((long)parent->wait_sender, &m);
 	parent->wait_sender = 0;
-	c->pid = 0;
+	zombie_free(z);
 	return true;
 }
 
 /* Process p's task is gone (the kernel reaped it with exit code `code`):
- * take back its frames, give its children to init, and make it a zombie
+ * take back its frames, give its children to init, and leave a zombie
  * for its parent to wait for. */
 static void proc_exited(struct proc *p, int code)
 {
-	frames_put_all(p);
-	names_forget(p);
-	p->how = p->end_how >= 0 ? p->end_how : code == -1 ? EXIT_FAULT : EXIT_NORMAL;
-	p->status = p->how == EXIT_NORMAL ? (code & 0xff) : 0;
-	p->state = PROC_ZOMBIE;
-	p->wait_sender = 0;
-	struct proc *init = proc_get(init_pid);
-	for (int i = 0; i < NPROC; i++) {
-		struct proc *c = &procs[i];
-		if (!c->pid || c->ppid != p->pid)
-			continue;
-		c->ppid = init_pid;
-		if (c->state == PROC_ZOMBIE && init)
-			wait_answer(init, c);
-	}
 	if (p->pid == init_pid) {
 		printf("mem: init ended (status %d): powering off\n", code);
 		exit(code);   /* the root task's end is the system's */
 	}
-	struct proc *parent = proc_get(p->ppid);
+	frames_put_all(p);
+	names_forget(p);
+	struct zombie *z = zombies;
+	while (z->pid)
+		z++;   /* one is free: see the comment at the top */
+	int how = p->end_how >= 0 ? p->end_how : code == -1 ? EXIT_FAULT : EXIT_NORMAL;
+	*z = (struct zombie){ p->pid, p->ppid, how == EXIT_NORMAL ? code & 0xff : 0, how, { 0 } };
+	memcpy(z->name, p->name, sizeof(z->name));
+	nzombies++;
+	proc_free(p);
+	struct proc *init = proc_get(init_pid);
+	for (int i = 0; i < NPROC; i++) {
+		if (procs[i].pid && procs[i].ppid == z->pid)
+			procs[i].ppid = init_pid;
+		if (zombies[i].pid && zombies[i].ppid == z->pid) {
+			zombies[i].ppid = init_pid;
+			wait_answer(init, &zombies[i]);
+		}
+	}
+	struct proc *parent = proc_get(z->ppid);
 	if (parent)
-		wait_answer(parent, p);
+		wait_answer(parent, z);
 }
 
 /* NOTIFY_CHILD_EXIT: reap every task that has ended. */
@@ -154,7 +179,7 @@ void proc_reap_children(void)
 	long id;
 	while ((id = task_wait(0, &code)) > 0) {
 		struct proc *p = proc_get(id);
-		if (p && p->state == PROC_RUNNING)
+		if (p)
 			proc_exited(p, code);
 	}
 }
@@ -167,17 +192,15 @@ long mem_wait(struct proc *p, struct req *r)
 		return -EINVAL;
 	bool any = false;
 	for (int i = 0; i < NPROC; i++) {
-		struct proc *c = &procs[i];
-		if (!c->pid || c->ppid != p->pid || (pid && c->pid != pid))
-			continue;
-		any = true;
-		if (c->state == PROC_ZOMBIE) {
-			long id = c->pid;
-			r->m->w[0] = (uint64_t)c->status;
-			r->m->w[1] = (uint64_t)c->how;
-			c->pid = 0;
+		struct zombie *z = &zombies[i];
+		if (z->pid && z->ppid == p->pid && (!pid || z->pid == pid)) {
+			long id = z->pid;
+			r->m->w[0] = (uint64_t)z->status;
+			r->m->w[1] = (uint64_t)z->how;
+			zombie_free(z);
 			return id;
 		}
+		any |= procs[i].pid && procs[i].ppid == p->pid && (!pid || procs[i].pid == pid);
 	}
 	if (!any)
 		return -ECHILD;
@@ -209,8 +232,6 @@ long mem_wait(struct proc *p, struct req *r)
  * destroys its task at once, and NOTIFY_CHILD_EXIT follows. */
 long proc_end(struct proc *p, int how)
 {
-	if (p->state != PROC_RUNNING)
-		return -ESRCH;
 	if (p->end_how < 0)
 		p->end_how = how;
 	return task_kill(p->pid);
@@ -222,7 +243,7 @@ long proc_end(struct proc *p, int how)
 long mem_kill(struct proc *p, struct req *r)
 {
 	struct proc *t = proc_get((long)r->m->w[0]);
-	if (!t || t->state != PROC_RUNNING || t->pid == mem_self)
+	if (!t || t->pid == mem_self)
 		return -ESRCH;
 	if ((t->flags & SPAWN_SERVER) && !(p->flags & SPAWN_SERVER))
 		return -EPERM;
@@ -239,10 +260,16 @@ long mem_ps(struct proc *p, struct req *r)
 		struct proc *q = &procs[i];
 		if (!q->pid)
 			continue;
-		rows[n] = (struct mem_procinfo){ q->pid, q->ppid, (uint32_t)q->state, (uint32_t)q->flags,
+		rows[n] = (struct mem_procinfo){ q->pid, q->ppid, PROC_RUNNING, (uint32_t)q->flags,
 		                                 q->nframes, { 0 } };
-		strncpy_z(rows[n].name, q->name, sizeof(rows[n].name));
-		n++;
+		memcpy(rows[n++].name, q->name, MEM_NAME_MAX);
+	}
+	for (int i = 0; i < NPROC && n < MEM_PS_MAX; i++) {
+		struct zombie *z = &zombies[i];
+		if (!z->pid)
+			continue;
+		rows[n] = (struct mem_procinfo){ z->pid, z->ppid, PROC_ZOMBIE, 0, 0, { 0 } };
+		memcpy(rows[n++].name, z->name, MEM_NAME_MAX);
 	}
 	r->reply_data = rows;
 	r->reply_len = n * sizeof(rows[0]);
@@ -253,13 +280,10 @@ long mem_ps(struct proc *p, struct req *r)
 long mem_stats_req(struct proc *p, struct req *r)
 {
 	(void)p;
-	uint64_t live = 0;
-	for (int i = 0; i < NPROC; i++)
-		live += procs[i].pid != 0;
 	r->m->w[0] = frames_free_count();
 	r->m->w[1] = frames_total();
 	r->m->w[2] = (uint64_t)ktest(KTEST_KPAGES);
-	r->m->w[3] = live;
+	r->m->w[3] = (uint64_t)nprocs;
 	return 0;
 }
 

@@ -92,6 +92,31 @@ static void exitwait(void)
 	utest_ok("exitwait: statuses 0 1 42 255, killed, crashed\n");
 }
 
+/* A zombie waits for its parent however many tasks come and go meanwhile
+ * (the kernel gives its slot to new tasks at once). */
+static void zombies(void)
+{
+	static struct mem_procinfo rows[MEM_PS_MAX];
+	int status = -1;
+	long z = child("exit", "9");
+	CHECK(z > 0, "spawn: %ld", z);
+	sleep_ms(100);
+	long n = ps(rows, MEM_PS_MAX), state = 0;
+	for (long i = 0; i < n; i++)
+		if (rows[i].pid == z)
+			state = rows[i].state;
+	CHECK_EQ(state, PROC_ZOMBIE, "the ended child's state in ps");
+	int reaped = 0;
+	for (int i = 0; i < 2 * NTASK_SLOTS; i++) {
+		long pid = child("exit", "0");
+		reaped += pid > 0 && waitpid(pid, &status, 0) == pid;
+	}
+	CHECK_EQ(reaped, 2 * NTASK_SLOTS, "children spawned and reaped meanwhile");
+	CHECK_EQ(waitpid(z, &status, 0), z, "wait for the zombie at last");
+	CHECK_EQ(status, 9, "its status");
+	utest_ok("zombies: a zombie kept its status while %d tasks came and went\n", reaped);
+}
+
 /* The grandchild left by an "orphan" child: init adopts and reaps it. */
 static void orphans(void)
 {
@@ -215,6 +240,7 @@ static void rights(void)
 static const struct utest_case cases[] = {
 	{ "exitwait", exitwait },
 	{ "orphans", orphans },
+	{ "zombies", zombies },
 	{ "many", many },
 	{ "oom", oom },
 	{ "rights", rights },

@@ -16,16 +16,20 @@ enum {
 	CONS_FIRST = 0x200,
 	CONS_WRITE = CONS_FIRST, /* bulk: the bytes (at most CONS_WRITE_MAX) -> bytes taken;
 	                          * the whole write is output together, never split by others */
-	CONS_READ,               /* w0 = capacity -> bytes in the bulk reply: one line with
-	                          * its '\n', or what was typed before ^D; 0 at end of input
-	                          * (^D on an empty line); -EINTR if ^C discarded the line */
-	CONS_SET_FG,             /* w0 = pid, 0 for none: the process ^C ends -> 0 */
+	CONS_READ,               /* w0 = capacity (>= 1) -> bytes in the bulk reply: one line
+	                          * with its '\n' (the rest of a longer line comes with the
+	                          * next read), or what was typed before ^D; 0 at end of input
+	                          * (^D on an empty line); -EINTR if ^C discarded the line;
+	                          * -EBUSY if CONS_READERS_MAX readers wait already */
+	CONS_SET_FG,             /* w0 = pid, 0 for none: the process ^C ends -> 0; -EPERM
+	                          * unless pid is the caller or a child of the caller */
 	CONS_LAST = CONS_SET_FG
 };
 
 #define CONS_NAME        "console"   /* its name at the memory server (MEM_LOOKUP) */
 #define CONS_WRITE_MAX   4096        /* one write */
 #define CONS_LINE_MAX    256         /* an input line, with its '\n' */
+#define CONS_READERS_MAX 16          /* reads waiting for a line at once */
 
 /* The control keys of the line editor. */
 #define KEY_CTRL(c)      ((c) - 'a' + 1)

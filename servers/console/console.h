@@ -1,0 +1,60 @@
+/*
+ * The console server's own declarations (its protocol, shared with the
+ * clients, is include/mica/proto/console.h). One file per part:
+ *   main.c    start-up, the receive loop and the handler table
+ *   uart.c    the 16550 driver: its interrupt, the receive and transmit rings
+ *   line.c    the line editor: keys become lines, with echo
+ *   input.c   finished lines and the readers waiting for them; ^C
+ *   output.c  writes, and the writers waiting for room
+ * docs/console.md explains how they fit together.
+ */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+#include "mica.h"
+#include <mica/proto/console.h>
+
+/* A handler's answer when the reply must wait (a CONS_READ before a line
+ * is typed, a CONS_WRITE that does not fit yet): the server keeps the
+ * sender word and answers later with reply_later. */
+#define REPLY_LATER  (-(1L << 40))
+
+/* One request as the handlers see it. */
+struct req {
+	uint64_t sender;          /* sender word: the calling thread */
+	struct msg *m;            /* the request */
+	const char *data;         /* bulk data that came with it */
+	size_t len;
+	const void *reply_data;   /* out: bulk data for the reply */
+	size_t reply_len;
+};
+
+/* main.c */
+long reply_later(uint64_t sender, long result, const void *data, size_t len);
+void console_note(const char *fmt, ...);
+
+/* uart.c */
+#define UART_IRQ      10   /* the UART's PLIC source on QEMU virt */
+#define UART_IRQ_BIT  0    /* the notification bit it arrives as */
+long uart_init(void);
+void uart_intr(void);
+bool uart_getc(char *c);
+size_t uart_write(const char *s, size_t n);
+size_t uart_tx_room(void);
+void uart_tx_start(void);
+void uart_tx_wait(void);
+
+/* line.c */
+void line_key(char c);
+
+/* input.c */
+bool input_push(const char *line, size_t len);
+void input_interrupt(void);
+long input_read(struct req *r, size_t cap);
+long input_set_fg(long caller, long pid);
+
+/* output.c */
+long output_write(uint64_t sender, const char *data, size_t len);
+void output_admit(void);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * The console server: the UART driver and line editor behind every
+ * program's standard input and output (fds 0, 1 and 2, user/lib/io.c).
+ * init spawns it with SPAWN_DEV_UART: the UART's registers mapped at
+ * DEV_VA and the right to take its interrupt.
+ *
+ * The loop: receive a request or the UART's interrupt notification; for a
+ * request, look its handler up by label in the table below and reply with
+ * the result, receiving the next message in the same IPC_REPLY_RECV. A
+ * handler that cannot answer yet (a read before a line is typed) returns
+ * REPLY_LATER and the answer goes out later with reply_later, so the
+ * server never waits for one client while others want it. The protocol
+ * is include/mica/proto/console.h.
+ *
+ * The console never writes through its own protocol (printf, write): that
+ * would be a call to itself, which never returns. It reports with
+ * console_note, through the kernel console.
+ */
+#include "console.h"
+
+typedef long (*cons_handler)(struct req *r);
+
+/* CONS_WRITE: bulk = the bytes; the kernel bounds them by our buffer,
+ * CONS_WRITE_MAX. */
+static long cons_write(struct req *r)
+{
+	if (r->len == 0)
+		return 0;
+	return output_write(r->sender, r->data, r->len);
+}
+
+/* CONS_READ: w0 = the capacity of the reader's buffer; a line longer than
+ * CONS_LINE_MAX cannot be typed, so a larger capacity takes the same. */
+static long cons_read(struct req *r)
+{
+	uint64_t cap = r->m->w[0];
+	if (cap == 0)
+		return -EINVAL;
+	return input_read(r, cap < CONS_LINE_MAX ? cap : CONS_LINE_MAX);
+}
+
+/* CONS_SET_FG: w0 = pid, 0 for none. */
+static long cons_set_fg(struct req *r)
+{
+	int64_t pid = (int64_t)r->m->w[0];
+	if (pid < 0)
+		return -EINVAL;
+	return input_set_fg(TID_TASK(r->sender), pid);
+}
+
+static const cons_handler handlers[CONS_LAST - CONS_FIRST + 1] = {
+	[CONS_WRITE - CONS_FIRST] = cons_write,
+	[CONS_READ - CONS_FIRST] = cons_read,
+	[CONS_SET_FG - CONS_FIRST] = cons_set_fg,
+};
+
+/* The UART interrupted: serve the device, let the line editor have the
+ * keys, let held writes into the room output made, then tell the kernel
+ * the UART is served so that the PLIC delivers its interrupt again. */
+static void console_intr(void)
+{
+	uart_intr();
+	char c;
+	while (uart_getc(&c))
+		line_key(c);
+	output_admit();
+	irq_ack(UART_IRQ);
+}
+
+/* Handle one message; the result becomes the reply's label. A message from
+ * the kernel (sender 0) is a notification and gets no reply. */
+static long dispatch(struct req *r)
+{
+	uint64_t label = r->m->label;
+	if (r->sender == 0) {
+		if (label == LABEL_NOTIFY && (r->m->w[0] & (1UL << UART_IRQ_BIT)))
+			console_intr();
+		return REPLY_LATER;
+	}
+	if (label < CONS_FIRST || label > CONS_LAST)
+		return -ENOSYS;
+	return handlers[label - CONS_FIRST](r);
+}
+
+/* Answer a held request: the reply's label is result, with len bytes of
+ * bulk data. Returns 0, or -E... if the client is gone (it died, or its
+ * call ended); the data is then not delivered. Never blocks. */
+long reply_later(uint64_t sender, long result, const void *data, size_t len)
+{
+	struct msg m = { .label = (uint64_t)result };
+	struct ipc_args a = { .sbuf = data, .slen = len };
+	return ipc(IPC_REPLY | (len ? IPC_BULK_SEND : 0), (long)sender, &m, &a, NULL);
+}
+
+/* A message on the kernel console, for start-up errors and notes. */
+void console_note(const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	debug_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+static noreturn void serve(void)
+{
+	static char inbuf[CONS_WRITE_MAX];
+	prefault(inbuf, sizeof(inbuf), true);   /* the kernel copies only into mapped pages */
+	struct msg m = { 0 };
+	struct req r = { 0 };
+	bool reply = false;
+	for (;;) {
+		struct ipc_args a = { .filter = IPC_ANY, .timeout = IPC_FOREVER,
+		                      .sbuf = r.reply_data, .slen = r.reply_len,
+		                      .rbuf = inbuf, .rcap = sizeof(inbuf) };
+		uint64_t op = (reply ? IPC_REPLY_RECV : IPC_RECV) | IPC_BULK_RECV |
+		              (reply && r.reply_len ? IPC_BULK_SEND : 0);
+		long sender;
+		long n = ipc(op, (long)r.sender, &m, &a, &sender);
+		r = (struct req){ (uint64_t)sender, &m, inbuf, n > 0 ? (size_t)n : 0, NULL, 0 };
+		if (n < 0) {
+			reply = false;
+			continue;
+		}
+		long result = dispatch(&r);
+		reply = result != REPLY_LATER;
+		m = (struct msg){ .label = (uint64_t)result };
+	}
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	long err = uart_init();
+	if (err < 0) {
+		console_note("console: cannot drive the UART (error %ld): "
+		             "init must spawn me with SPAWN_DEV_UART\n", err);
+		return 1;
+	}
+	err = server_register(CONS_NAME);
+	if (err < 0) {
+		console_note("console: cannot register as \"%s\" (error %ld)\n", CONS_NAME, err);
+		return 1;
+	}
+	serve();
+}
