@@ -19,12 +19,6 @@ def shell(q):
     q.expect(PROMPT)
 
 
-def type_line(q, text):
-    """Type text and Enter at the prompt; return once the next prompt shows."""
-    q.send(text + "\r")
-    q.expect(PROMPT)
-
-
 @lab.test(10, "shell_prompt_runs_echo_with_arguments", cpus=2)
 def echo(q):
     shell(q)
@@ -143,8 +137,10 @@ def crash(q):
     q.expect(PROMPT)
     q.send("nosuch\r")
     q.expect(r"^nosuch: program not found$")
+    q.expect(PROMPT)
     q.send("false\r")
     q.expect(r"^false: exit status 1$")
+    q.expect(PROMPT)
     q.send("echo alive\r")
     q.expect(r"^alive$")
 
