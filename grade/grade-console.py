@@ -145,6 +145,19 @@ def crash(q):
     q.expect(r"^alive$")
 
 
+@lab.test(10, "bad_requests_get_errors_and_the_console_survives", cpus=2)
+def hostile(q):
+    shell(q)
+    q.send("contest hostile\r")
+    q.expect(r"^contest: still served$")
+    q.expect(r"^hostile: bad requests refused, the console still serves$")
+    q.expect(r"^case hostile: PASS$")
+    q.expect(PROMPT)
+    q.send("echo fine\r")
+    q.expect(r"^fine$")
+    q.expect_not(r"FAIL")
+
+
 @lab.test(10, "ps_lists_the_servers_and_their_memory", cpus=2)
 def ps(q):
     shell(q)
