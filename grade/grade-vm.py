@@ -24,7 +24,7 @@ def kernel_symbols():
     return syms
 
 
-@lab.test(20, "kernel_sections_have_exact_permissions", append="ptdump")
+@lab.test(20, "kernel_sections_have_exact_permissions", append="ptdump root=hello")
 def sections(q):
     s = kernel_symbols()
     ranges = page_table(q)
@@ -40,7 +40,7 @@ def sections(q):
         assert_eq(r[2], start - 0xffffffc000000000, f"physical address of {what}")
 
 
-@lab.test(10, "nothing_is_writable_and_executable", append="ptdump")
+@lab.test(10, "nothing_is_writable_and_executable", append="ptdump root=hello")
 def wxorx(q):
     ranges = page_table(q)
     assert_true(len(ranges) >= 4, f"only {len(ranges)} ranges printed")
@@ -50,7 +50,7 @@ def wxorx(q):
         assert_true(perms[3] == "-", f"kernel mapping {start:#x}-{end:#x} is user-accessible")
 
 
-@lab.test(10, "devices_and_ram_are_in_the_direct_map", append="ptdump")
+@lab.test(10, "devices_and_ram_are_in_the_direct_map", append="ptdump root=hello")
 def direct_map(q):
     ranges = page_table(q)
     for pa, what in ((0x10000000, "UART"), (0x0C000000, "PLIC"), (0x87FFF000, "last page of RAM")):
