@@ -110,8 +110,9 @@ enum {
 	KTEST_HART   = 3,     /* returns the hart the caller runs on */
 	KTEST_KPAGES = 4,     /* returns free kernel pages, quietly */
 	KTEST_KPOOL  = 5,     /* returns the kernel pool's size in pages */
-	KTEST_BOOTMARK = 6,   /* with the bootarg "bench": print the instructions this
-	                       * hart ran since kernel entry (the shell, at its first prompt) */
+	KTEST_BOOTMARK = 6,   /* with the bootarg "bench": print instret now less instret
+	                       * at kmain's start (the shell, at its first prompt; meant
+	                       * for one hart, where it counts everything since boot) */
 };
 
 #endif
