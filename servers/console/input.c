@@ -139,10 +139,9 @@ static bool is_child(long pid, long parent)
 }
 
 /* CONS_SET_FG from process caller: pid (0: none) is the process ^C ends
- * from now on. The console, a server, may end any process, so it takes
- * only a pid the caller could end itself (MEM_KILL's rule: the caller or
- * its descendant); the caller itself or a child is enough for a shell.
- * -EPERM for any other. */
+ * from now on. The console, a server, may end any process, servers too,
+ * so it takes only the caller itself or one of its children (all a shell
+ * needs): -EPERM for any other. */
 long input_set_fg(long caller, long pid)
 {
 	if (pid != 0 && pid != caller && !is_child(pid, caller))
