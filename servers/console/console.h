@@ -14,23 +14,11 @@
 #include "mica.h"
 #include <mica/proto/console.h>
 
-/* A handler's answer when the reply must wait (a CONS_READ before a line
- * is typed, a CONS_WRITE that does not fit yet): the server keeps the
- * sender word and answers later with reply_later. */
-#define REPLY_LATER  (-(1L << 40))
-
-/* One request as the handlers see it. */
-struct req {
-	uint64_t sender;          /* sender word: the calling thread */
-	struct msg *m;            /* the request */
-	const char *data;         /* bulk data that came with it */
-	size_t len;
-	const void *reply_data;   /* out: bulk data for the reply */
-	size_t reply_len;
-};
+/* A handler answers with REPLY_LATER when the reply must wait (a CONS_READ
+ * before a line is typed, a CONS_WRITE that does not fit yet), and the
+ * answer goes out later with reply_later (user/lib/server.c). */
 
 /* main.c */
-long reply_later(uint64_t sender, long result, const void *data, size_t len);
 void console_note(const char *fmt, ...);
 
 /* uart.c */

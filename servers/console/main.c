@@ -82,16 +82,6 @@ static long dispatch(struct req *r)
 	return handlers[label - CONS_FIRST](r);
 }
 
-/* Answer a held request: the reply's label is result, with len bytes of
- * bulk data. Returns 0, or -E... if the client is gone (it died, or its
- * call ended); the data is then not delivered. Never blocks. */
-long reply_later(uint64_t sender, long result, const void *data, size_t len)
-{
-	struct msg m = { .label = (uint64_t)result };
-	struct ipc_args a = { .sbuf = data, .slen = len };
-	return ipc(IPC_REPLY | (len ? IPC_BULK_SEND : 0), (long)sender, &m, &a, NULL);
-}
-
 /* A message on the kernel console, for start-up errors and notes. */
 void console_note(const char *fmt, ...)
 {
@@ -101,32 +91,6 @@ void console_note(const char *fmt, ...)
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	debug_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
-static noreturn void serve(void)
-{
-	static char inbuf[CONS_WRITE_MAX];
-	prefault(inbuf, sizeof(inbuf), true);   /* the kernel copies only into mapped pages */
-	struct msg m = { 0 };
-	struct req r = { 0 };
-	bool reply = false;
-	for (;;) {
-		struct ipc_args a = { .filter = IPC_ANY, .timeout = IPC_FOREVER,
-		                      .sbuf = r.reply_data, .slen = r.reply_len,
-		                      .rbuf = inbuf, .rcap = sizeof(inbuf) };
-		uint64_t op = (reply ? IPC_REPLY_RECV : IPC_RECV) | IPC_BULK_RECV |
-		              (reply && r.reply_len ? IPC_BULK_SEND : 0);
-		long sender;
-		long n = ipc(op, (long)r.sender, &m, &a, &sender);
-		r = (struct req){ (uint64_t)sender, &m, inbuf, n > 0 ? (size_t)n : 0, NULL, 0 };
-		if (n < 0) {
-			reply = false;
-			continue;
-		}
-		long result = dispatch(&r);
-		reply = result != REPLY_LATER;
-		m = (struct msg){ .label = (uint64_t)result };
-	}
 }
 
 int main(int argc, char **argv)
@@ -144,5 +108,6 @@ int main(int argc, char **argv)
 		console_note("console: cannot register as \"%s\" (error %ld)\n", CONS_NAME, err);
 		return 1;
 	}
-	serve();
+	static char inbuf[CONS_WRITE_MAX];
+	server_loop(dispatch, inbuf, sizeof(inbuf));
 }

@@ -5,9 +5,10 @@
  * (proc.c), and tells programs where the other servers are (names.c).
  * At start it spawns init, which starts everything else.
  *
- * The loop: receive a request, look its handler up by label in the table
- * below, reply with the result, receive the next one, all in one
- * IPC_REPLY_RECV. The protocol is include/mica/proto/mem.h.
+ * The loop (server_loop, user/lib/server.c): receive a request, look its
+ * handler up by label in the table below, reply with the result, receive
+ * the next one, all in one IPC_REPLY_RECV. The protocol is
+ * include/mica/proto/mem.h.
  */
 #include "mem.h"
 
@@ -44,31 +45,6 @@ static long dispatch(struct req *r)
 	if (label < MEM_FIRST || label > MEM_LAST || !handlers[label - MEM_FIRST])
 		return -ENOSYS;
 	return handlers[label - MEM_FIRST](p, r);
-}
-
-static noreturn void serve(void)
-{
-	static uint8_t inbuf[IPC_BULK_MAX];
-	struct msg m = { 0 };
-	struct req r = { 0 };
-	bool reply = false;
-	for (;;) {
-		struct ipc_args a = { .filter = IPC_ANY, .timeout = IPC_FOREVER,
-		                      .sbuf = r.reply_data, .slen = r.reply_len,
-		                      .rbuf = inbuf, .rcap = sizeof(inbuf) };
-		uint64_t op = (reply ? IPC_REPLY_RECV : IPC_RECV) | IPC_BULK_RECV |
-		              (reply && r.reply_len ? IPC_BULK_SEND : 0);
-		long sender;
-		long n = ipc(op, (long)r.sender, &m, &a, &sender);
-		r = (struct req){ (uint64_t)sender, &m, inbuf, n > 0 ? (size_t)n : 0, NULL, 0 };
-		if (n < 0) {
-			reply = false;
-			continue;
-		}
-		long result = dispatch(&r);
-		reply = result != REPLY_LATER;
-		m.label = (uint64_t)result;
-	}
 }
 
 /* init's arguments: "init" and the words of the kernel command line. */
@@ -114,5 +90,6 @@ int main(uint64_t bootinfo_va)
 		printf("mem: cannot start init: error %ld\n", init_pid);
 		return 1;
 	}
-	serve();
+	static uint8_t inbuf[IPC_BULK_MAX];
+	server_loop(dispatch, inbuf, sizeof(inbuf));
 }

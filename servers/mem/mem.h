@@ -19,10 +19,6 @@
 #define PAGE_UP(a)   (((a) + PAGE - 1) & ~(PAGE - 1))
 #define STACK_LOW    (STARTINFO_VA - MEM_STACK_MAX)   /* the stack grows down to here */
 
-/* A handler's answer when the reply must wait (a MEM_WAIT for a child
- * still running): the server keeps the sender word and replies later. */
-#define REPLY_LATER  (-(1L << 40))
-
 /* A running process. */
 struct proc {
 	long pid;                 /* the kernel task ID; 0: a free entry */
@@ -46,16 +42,6 @@ struct zombie {
 	long ppid;
 	int status, how;          /* exit code (0..255) and EXIT_* */
 	char name[MEM_NAME_MAX];
-};
-
-/* One request as the handlers see it. */
-struct req {
-	uint64_t sender;          /* sender word: the calling thread */
-	struct msg *m;            /* in: the request; out: w0..w3 of the reply */
-	const void *data;         /* bulk data that came with it */
-	size_t len;
-	const void *reply_data;   /* out: bulk data for the reply */
-	size_t reply_len;
 };
 
 extern long mem_self;         /* our own task ID */

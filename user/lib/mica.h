@@ -178,6 +178,26 @@ long server_await(const char *name, long pid, uint64_t timeout_ms);
 long server_register(const char *name);
 long mem_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap);
 
+/* ---- servers (server.c) ---- */
+/* One request as a server's handlers see it. */
+struct req {
+	uint64_t sender;          /* sender word: the calling thread (0: the kernel) */
+	struct msg *m;            /* in: the request; out: w0..w3 of the reply */
+	const void *data;         /* bulk data that came with it */
+	size_t len;
+	const void *reply_data;   /* out: bulk data for the reply */
+	size_t reply_len;
+};
+/* A handler's answer when the reply must wait: the server keeps r->sender
+ * and answers later with reply_later. */
+#define REPLY_LATER  (-(1L << 40))
+/* Serve forever: dispatch(r) answers each request (its result is the
+ * reply's label), with bulk data received into inbuf. */
+noreturn void server_loop(long (*dispatch)(struct req *r), void *inbuf, size_t cap);
+/* Answer a held request: label result, with len bytes of bulk data.
+ * Returns 0, or -E... if the client is gone. Never blocks. */
+long reply_later(uint64_t sender, long result, const void *data, size_t len);
+
 /* ---- files (io.c): 0, 1, 2 are the console ---- */
 long read(int fd, void *buf, size_t n);
 long write(int fd, const void *buf, size_t n);
