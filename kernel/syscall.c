@@ -58,6 +58,8 @@ static int64_t sys_notify(struct thread *t)
 		return -ESRCH;
 	if (!may_send(t->task, dest))
 		return -EPERM;
+	if (ARG(t, 1) & NOTIFY_KERNEL)
+		return -EINVAL;   /* only the kernel says a child died */
 	return ipc_notify(dest, ARG(t, 1));
 }
 

@@ -86,8 +86,9 @@ enum {
 #define FAULT_WRITE 2
 #define FAULT_EXEC  4
 
-/* Notification bits the kernel sets. */
+/* Notification bits the kernel sets; SYS_NOTIFY may not set them. */
 #define NOTIFY_CHILD_EXIT (1UL << 63)   /* a child task died: reap with TASK_WAIT */
+#define NOTIFY_KERNEL     NOTIFY_CHILD_EXIT
 
 /* SYS_TASK_GRANT kinds. */
 enum {

@@ -234,6 +234,7 @@ static void rights(void)
 	CHECK_EQ(mem_call(&m, "a-name-far-too-long-for-a-server", 33, NULL, 0), -EINVAL, "lookup of a long name");
 	CHECK_EQ(server_lookup("nosuch"), -ENOENT, "lookup of a name nobody serves");
 	CHECK_EQ(waitpid(-5, NULL, 0), -EINVAL, "wait for a negative pid");
+	CHECK_EQ(notify(startinfo->mem, NOTIFY_CHILD_EXIT), -EINVAL, "forge a child's death");
 	utest_ok("rights: device and server rights refused to an ordinary program\n");
 }
 
