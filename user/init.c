@@ -64,8 +64,12 @@ static int run_one(char **argv)
 		return 1;
 	}
 	int status;
-	while (wait(&status) != pid)   /* reaping the orphans meanwhile */
-		;
+	long r;
+	while ((r = wait(&status)) != pid)   /* reaping the orphans meanwhile */
+		if (r < 0) {
+			printf("init: cannot wait for %s: error %ld\n", argv[0], r);
+			return 1;
+		}
 	char why[40];
 	printf("init: %s %s\n", argv[0], ending(status, why, sizeof(why)));
 	return status == 0 ? 0 : 1;

@@ -46,6 +46,8 @@ static long load_segment(struct proc *p, const uint8_t *image, const struct elf_
 	return map_copy(p, file_end, end - file_end, NULL, 0, perm);   /* zeros, at once */
 }
 /* LAB pager ELSE
+// Load segment ph of image into p: its file bytes now, its .bss as p's
+// demand-zero region. Returns 0, -ENOEXEC or -ENOMEM.
 static long load_segment(struct proc *p, const uint8_t *image, const struct elf_phdr *ph)
 {
 	(void)p; (void)image; (void)ph;

@@ -73,6 +73,8 @@ long mem_sbrk(struct proc *p, struct req *r)
 	return (long)old;
 }
 /* LAB pager ELSE
+// LABEL_PAGE_FAULT: w0 = address, w1 = FAULT_*, w2 = pc. Map a zeroed
+// frame there and return 0, or return -E... to have the process ended.
 long pager_fault(struct proc *p, struct req *r)
 {
 	(void)p;
@@ -81,6 +83,7 @@ long pager_fault(struct proc *p, struct req *r)
 	return -ENOSYS;
 }
 
+// MEM_SBRK: w0 = increment. Move the break; return the old one.
 long mem_sbrk(struct proc *p, struct req *r)
 {
 	(void)p; (void)r;

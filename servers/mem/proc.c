@@ -133,8 +133,10 @@ static bool wait_answer(struct proc *parent, struct zombie *z)
 	if (!parent->wait_sender || (parent->wait_pid && parent->wait_pid != z->pid))
 		return false;
 	struct msg m = { (uint64_t)z->pid, { (uint64_t)z->status, (uint64_t)z->how } };
-	ipc_reply((long)parent->wait_sender, &m);
+	long err = ipc_reply((long)parent->wait_sender, &m);
 	parent->wait_sender = 0;
+	if (err < 0)
+		return false;   /* the waiting thread is gone: the zombie waits on */
 	zombie_free(z);
 	return true;
 }
@@ -213,6 +215,8 @@ long mem_wait(struct proc *p, struct req *r)
 	return REPLY_LATER;
 }
 /* LAB pager ELSE
+// NOTIFY_CHILD_EXIT: reap every task that has ended, and make each a zombie
+// for its parent (answering a MEM_WAIT held for it).
 void proc_reap_children(void)
 {
 	static bool said;
@@ -221,6 +225,8 @@ void proc_reap_children(void)
 	said = true;
 }
 
+// MEM_WAIT: w0 = pid or 0 (any child), w1 = WAIT_NOHANG or 0. Returns the
+// pid (w0 = status, w1 = EXIT_*), -ECHILD, -EAGAIN, or REPLY_LATER.
 long mem_wait(struct proc *p, struct req *r)
 {
 	(void)p; (void)r;
