@@ -52,7 +52,7 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-kernel $(BUILD)/kernel.elf $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: all qemu qemu-gdb grade test bench clean check-tools check-qemu print-qemu print-nm help handin
+.PHONY: all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
 all: check-tools $(BUILD)/kernel.elf
 
 help:
@@ -62,6 +62,7 @@ help:
 	@echo "make grade      grade lab LAB=$(LAB) (make grade LAB=vm ...)"
 	@echo "make test       every test: host tests, QEMU tests, all labs' grades"
 	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
+	@echo "make fuzz       the system call fuzzer (SEED=s N=calls CPUS=c)"
 	@echo "make handin     pack the tree for submission: handin-LAB.tar.gz"
 	@echo "make clean      remove build/"
 
@@ -195,6 +196,12 @@ include grade/host/host.mk
 
 bench: all check-qemu
 	@python3 grade/bench.py
+
+# The system call fuzzer: make fuzz SEED=s N=calls CPUS=c
+SEED ?= 1
+N ?= 20000
+fuzz: all check-qemu
+	@python3 grade/fuzz.py --seed $(SEED) --calls $(N) --cpus $(CPUS)
 
 # A submission: every file git knows or would track (not build output),
 # packed so an autograder can unpack it and run `make grade LAB=...`.

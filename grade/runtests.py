@@ -186,6 +186,12 @@ def lab_integrity(tally):
             tally.add(f"integrity/{lab}/every_{lab}_test_fails", bool(ok))
 
 
+def fuzz_test(tally):
+    """The system call fuzzer on 1, 2 and 4 harts (grade/fuzz.py --suite)."""
+    print("== fuzz: random system calls from hostile tasks on 1, 2 and 4 harts")
+    host_program(tally, "fuzz", [sys.executable, "grade/fuzz.py", "--suite"])
+
+
 def bench_test(tally):
     """make bench's figures, exact under -icount, meet the targets."""
     print("== bench: instruction counts against their targets")
@@ -211,6 +217,7 @@ def main():
     autograde_tests(tally)
     for lab in LABS:
         grade_lab(tally, lab)
+    fuzz_test(tally)
     bench_test(tally)
     lab_integrity(tally)
     if tally.failed:
