@@ -20,6 +20,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 _Static_assert(NTASK == NTASK_SLOTS, "user space finds a task's slot as ID % NTASK_SLOTS");
+_Static_assert(NTASK % 64 == 0, "send_rights has one bit per slot in 64-bit words");
 
 /* Register numbers in struct thread's regs[] (regs[0] holds the pc). */
 enum { R_PC = 0, R_RA = 1, R_SP = 2, R_TP = 4, R_T0 = 5, R_T1 = 6, R_T2 = 7,

@@ -97,7 +97,9 @@ static noreturn void run_shell(void)
 			else if (pid < 0)
 				sleep_ms(100);
 		}
-		if (time_ns() - last_start < 1000000000UL && ++quick_deaths >= 5) {
+		if (time_ns() - last_start >= 1000000000UL)
+			quick_deaths = 0;   /* it lived: only deaths in a row count */
+		else if (++quick_deaths >= 5) {
 			printf("init: the shell keeps failing; giving up\n");
 			exit(1);
 		}

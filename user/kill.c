@@ -1,5 +1,5 @@
-/* kill PID...: end each process named (the memory server lets a process
- * end its descendants). Exits 1 if any could not be ended. */
+/* kill PID...: end each process named (the memory server lets a program
+ * end any ordinary program, not a server). Exits 1 if any could not be ended. */
 #include "mica.h"
 
 /* End process `arg` names; false (after saying why) if it could not be. */

@@ -278,6 +278,10 @@ int main(void)
 		}
 		if (n == -EINTR)
 			continue;   /* ^C dropped the line */
+		if (n == -EBUSY) {   /* too many readers wait at the console: ours will come */
+			sleep_ms(100);
+			continue;
+		}
 		if (n < 0) {
 			dprintf(2, "sh: cannot read the console: error %ld\n", -n);
 			return 1;

@@ -43,11 +43,21 @@ void frames_init(void)
 	nfree = nframes - table_frames;
 }
 
+/* Free frames process p may still take: the last MEM_SERVER_FRAMES are
+ * kept for the servers, so that a program eating all RAM cannot starve
+ * init or the console of the page their next fault needs. */
+uint64_t frames_free_for(struct proc *p)
+{
+	if (p->flags & SPAWN_SERVER)
+		return nfree;
+	return nfree > MEM_SERVER_FRAMES ? nfree - MEM_SERVER_FRAMES : 0;
+}
+
 /* A zeroed frame for process p, to be mapped at va: its physical address,
- * or 0 when RAM is used up or p holds MEM_PROC_FRAMES already. */
+ * or 0 when RAM is used up (for p) or p holds MEM_PROC_FRAMES already. */
 uint64_t frame_get(struct proc *p, uint64_t va)
 {
-	if (!free_head || p->nframes >= MEM_PROC_FRAMES)
+	if (!frames_free_for(p) || p->nframes >= MEM_PROC_FRAMES)
 		return 0;
 	uint32_t i = free_head - 1;
 	free_head = table[i].next;

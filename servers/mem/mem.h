@@ -54,13 +54,13 @@ void frame_put_newest(struct proc *p);
 void frames_put_all(struct proc *p);
 void frames_put_range(struct proc *p, uint64_t lo, uint64_t hi);
 uint64_t frames_free_count(void);
+uint64_t frames_free_for(struct proc *p);
 uint64_t frames_total(void);
 uint64_t frames_table_count(void);
 void *frame_ptr(uint64_t pa);
 
 /* proc.c */
 struct proc *proc_get(long pid);
-struct proc *proc_alloc(long pid, long ppid, const char *name, int flags);
 void proc_init(void);
 long proc_spawn(struct proc *parent, const char *argv, size_t len, uint64_t argc, uint64_t flags);
 void proc_reap_children(void);

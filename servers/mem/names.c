@@ -62,9 +62,11 @@ long mem_lookup(struct proc *p, struct req *r)
 			return grant(p->pid, names[i].pid);
 	if (!expect)
 		return -ENOENT;
+	if (!(p->flags & SPAWN_SERVER))
+		return -EPERM;   /* waiting holds an entry: for init and the servers only */
 	struct proc *server = proc_get(expect);
-	if (!server)
-		return -EDEAD;
+	if (!server || !(server->flags & SPAWN_SERVER) || expect == mem_self)
+		return -EDEAD;   /* not a server that could ever register */
 	for (int w = 0; w < WAITERS_MAX; w++) {
 		if (waiters[w].sender)
 			continue;

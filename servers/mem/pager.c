@@ -61,7 +61,7 @@ long mem_sbrk(struct proc *p, struct req *r)
 	uint64_t old = p->brk, brk = old + (uint64_t)inc;
 	if (inc > 0) {
 		uint64_t pages = (PAGE_UP(brk) - PAGE_UP(old)) / PAGE;
-		if (brk - HEAP_BASE > MEM_HEAP_MAX || brk < old || pages > frames_free_count() ||
+		if (brk - HEAP_BASE > MEM_HEAP_MAX || brk < old || pages > frames_free_for(p) ||
 		    p->nframes + pages > MEM_PROC_FRAMES)
 			return -ENOMEM;
 	} else if (inc < 0) {

@@ -27,7 +27,7 @@ struct proc *proc_get(long pid)
 	return pid > 0 && p->pid == pid ? p : NULL;
 }
 
-struct proc *proc_alloc(long pid, long ppid, const char *name, int flags)
+static struct proc *proc_alloc(long pid, long ppid, const char *name, int flags)
 {
 	struct proc *p = &procs[(uint64_t)pid % NPROC];
 	*p = (struct proc){ .pid = pid, .ppid = ppid, .flags = flags, .end_how = -1,
@@ -41,6 +41,16 @@ static void proc_free(struct proc *p)
 {
 	p->pid = 0;
 	nprocs--;
+}
+
+/* How many children, running or zombie, parent has. */
+static int children(struct proc *parent)
+{
+	int n = 0;
+	for (int i = 0; i < NPROC; i++)
+		n += (procs[i].pid && procs[i].ppid == parent->pid) +
+		     (zombies[i].pid && zombies[i].ppid == parent->pid);
+	return n;
 }
 
 /* Give the drivers their devices: the registers mapped at DEV_VA and the
@@ -80,6 +90,9 @@ long proc_spawn(struct proc *parent, const char *argv, size_t len, uint64_t argc
 {
 	if (nprocs + nzombies >= NPROC)
 		return -EAGAIN;   /* every process must find a zombie entry when it ends */
+	if (!(parent->flags & SPAWN_SERVER) &&
+	    (nprocs + nzombies >= NPROC - MEM_SERVER_PROCS || children(parent) >= MEM_CHILDREN_MAX))
+		return -EAGAIN;   /* an ordinary program cannot fill the table for everyone */
 	long pid = task_create(argv);
 	if (pid < 0)
 		return -EAGAIN;   /* the kernel's task table is full */

@@ -58,12 +58,13 @@ static long console_write(const void *buf, size_t n)
 	return (long)n;
 }
 
-static bool has_newline(const char *p, size_t n)
+/* Bytes of the buffer up to and with its last '\n', 0 if it has none. */
+static size_t whole_lines(void)
 {
-	while (n--)
-		if (*p++ == '\n')
-			return true;
-	return false;
+	size_t n = out.n;
+	while (n > 0 && out.buf[n - 1] != '\n')
+		n--;
+	return n;
 }
 
 static void out_lock(void)
@@ -105,8 +106,12 @@ static long stdout_write(const char *p, size_t n)
 	}
 	memcpy(out.buf + out.n, p, n);
 	out.n += n;
-	if (has_newline(p, n))
-		flush_locked();
+	size_t lines = whole_lines();
+	if (lines) {   /* whole lines go out; a partial one waits for its end */
+		console_write(out.buf, lines);
+		memmove(out.buf, out.buf + lines, out.n - lines);
+		out.n -= lines;
+	}
 	out_unlock();
 	return (long)n;
 }

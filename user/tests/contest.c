@@ -1,6 +1,7 @@
 /*
  * Helpers for lab console's tests, run from the shell by the grader:
  *   contest print TAG N MS   print N lines "TAG nnn TAGTAG...", one every MS ms
+ *   contest both N           two children print N lines each (tags A, B) at once
  *   contest read             echo each line read until end of input
  *   contest hostile          bad requests to the console server get errors
  */
@@ -21,6 +22,19 @@ static int print_lines(const char *tag, long n, long ms)
 			sleep_ms((uint64_t)ms);
 	}
 	return 0;
+}
+
+/* Two children printing at the same time; wait for both. */
+static int both(char *n)
+{
+	char *a[] = { "contest", "print", "A", n, "0", NULL }, *b[] = { "contest", "print", "B", n, "0", NULL };
+	long pa = spawn(a), pb = spawn(b);
+	int sa = -1, sb = -1;
+	if (pa < 0 || pb < 0)
+		return 1;
+	waitpid(pa, &sa, 0);
+	waitpid(pb, &sb, 0);
+	return sa != 0 || sb != 0;
 }
 
 static int read_lines(void)
@@ -70,8 +84,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5 && strcmp(argv[1], "print") == 0)
 		return print_lines(argv[2], atol(argv[3]), atol(argv[4]));
+	if (argc == 3 && strcmp(argv[1], "both") == 0)
+		return both(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "read") == 0)
 		return read_lines();
-	dprintf(2, "usage: contest print TAG N MS | contest read | contest hostile\n");
+	dprintf(2, "usage: contest print TAG N MS | both N | read | hostile\n");
 	return 2;
 }

@@ -17,10 +17,12 @@
 enum {
 	MEM_FIRST = 0x100,
 	MEM_SPAWN = MEM_FIRST, /* bulk: argv as "prog\0arg1\0...\0"; w0 = argc, w1 = SPAWN_*
-	                        * -> pid; the caller becomes the new process's parent */
+	                        * -> pid; the caller becomes the new process's parent;
+	                        * -EAGAIN: the process table (or the caller's share) is full */
 	MEM_WAIT,              /* w0 = pid, or 0 for any child; w1 = WAIT_NOHANG or 0
 	                        * -> pid, w0 = status, w1 = EXIT_* how it ended;
-	                        * -ECHILD: no such child; -EAGAIN: none ended (WAIT_NOHANG) */
+	                        * -ECHILD: no such child; -EAGAIN: none ended (WAIT_NOHANG);
+	                        * -EBUSY: another thread of the caller waits; -EINVAL */
 	MEM_KILL,              /* w0 = pid: end that process (-EPERM: it is a server and
 	                        * the caller is not) -> 0 */
 	MEM_SBRK,              /* w0 = increment in bytes (may be negative) -> the old break,
@@ -31,7 +33,8 @@ enum {
 	MEM_LOOKUP,            /* bulk: a server's name; w0 = 0, or the pid expected to
 	                        * serve it: then wait until it registers (-EDEAD if that
 	                        * process ends first) -> its task ID, and the caller now
-	                        * holds the right to send to it; -ENOENT if none */
+	                        * holds the right to send to it; -ENOENT if none; only
+	                        * servers may wait (-EPERM) */
 	MEM_REGISTER,          /* bulk: the caller's server name (callers spawned with
 	                        * SPAWN_SERVER only) -> 0 */
 	MEM_LAST = MEM_REGISTER
@@ -59,6 +62,9 @@ enum {
 #define MEM_HEAP_MAX     (32UL << 20)        /* the most a heap may grow */
 #define MEM_STACK_MAX    (1UL << 20)         /* a stack grows down to this size */
 #define MEM_PROC_FRAMES  16384               /* frames one process may hold (64 MiB) */
+#define MEM_SERVER_FRAMES 256                /* the last free frames: for servers only */
+#define MEM_CHILDREN_MAX 64                  /* children (with zombies) of an ordinary program */
+#define MEM_SERVER_PROCS 8                   /* the last process entries: for servers only */
 
 /* User address space of a process spawned by the memory server. */
 #define HEAP_BASE        0x40000000UL        /* the heap grows up from here */
