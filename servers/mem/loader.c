@@ -9,8 +9,8 @@
 
 /* Map fresh frames over [va, va + size) in p with perm, copying n bytes
  * of src to the start. Returns 0 or -ENOMEM. */
-static __attribute__((unused)) long map_copy(struct proc *p, uint64_t va, uint64_t size, const uint8_t *src, uint64_t n,
-                     int perm)
+static __attribute__((unused)) long map_copy(struct proc *p, uint64_t va, uint64_t size,
+                                             const uint8_t *src, uint64_t n, int perm)
 {
 	for (uint64_t off = 0; off < size; off += PAGE) {
 		uint64_t pa = frame_get(p, va + off);
