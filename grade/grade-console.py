@@ -93,7 +93,7 @@ def check_whole_lines(q, tags, count):
         for t in tags:
             if t * 8 not in line:
                 continue
-            whole = re.fullmatch(rf"{t} (\d{{3}}) {t}{{48}}", line)
+            whole = re.fullmatch(rf"{t} (\d{{3,4}}) {t}{{48}}", line)
             assert_true(whole, f"a line of program {t} was mixed with other output: {line!r}")
             got[t].append(int(whole.group(1)))
     for t in tags:
@@ -113,6 +113,16 @@ def mixing(cpus):
 
 mixing(1)
 mixing(4)
+
+
+@lab.test(10, "writes_wait_for_a_slow_terminal_and_none_is_lost", cpus=2, timeout=60)
+def slow_terminal(q):
+    shell(q)
+    q.send("contest both 1500\r")
+    q.expect(r"contest both 1500$")
+    q.stall(5)   # the terminal stops reading: the UART, then the console's ring, fill up
+    q.expect(PROMPT)
+    check_whole_lines(q, "AB", 1500)
 
 
 @lab.test(10, "a_reader_waiting_for_a_line_never_holds_up_writers", cpus=2)

@@ -213,6 +213,7 @@ class QemuSession:
         self._threads: list[threading.Thread] = []
         self._lifecycle = threading.Lock()
         self._closed = False
+        self._stalled_until = 0.0               # stall(): no reading before this time
         self._cond = threading.Condition()     # guards everything below
         self._lines: list[str] = []
         self._partial = ""
@@ -332,6 +333,8 @@ class QemuSession:
         stdout = self._proc.stdout
         held_cr = False   # a trailing \r may be the first half of \r\n
         while True:
+            while time.monotonic() < self._stalled_until:   # a terminal that stopped reading
+                time.sleep(POLL_SECONDS)
             try:
                 chunk = os.read(stdout.fileno(), 4096)
             except OSError:
@@ -508,6 +511,11 @@ class QemuSession:
         """All output lines so far, including an incomplete last line."""
         with self._cond:
             return self._lines + ([self._partial] if self._partial else [])
+
+    def stall(self, seconds: float) -> None:
+        """Stop reading QEMU's output for `seconds`, as a slow terminal would:
+        the pipe fills and the guest's UART stops taking bytes."""
+        self._stalled_until = time.monotonic() + seconds
 
     def send(self, text: str) -> None:
         """Write text to QEMU's stdin (the serial console) and flush."""
