@@ -248,9 +248,9 @@ void thread_discard(struct thread *th);
 bool task_owns(struct task *t, uint64_t pa);
 static inline int task_slot(struct task *t) { return (int)(t - tasks); }
 
-/* Send rights: one bit per task slot in from->send_rights. (The slot is
- * taken from the ID, which the IPC path has just loaded: cheaper than the
- * pointer arithmetic of task_slot.) */
+/* Send rights: bit (slot of to) of from->send_rights. The slot is taken
+ * from the ID (ID % NTASK), which the IPC path has just loaded: cheaper
+ * than the pointer arithmetic of task_slot. */
 static inline bool may_send(struct task *from, struct task *to)
 {
 	uint64_t s = to->id % NTASK;
@@ -258,12 +258,12 @@ static inline bool may_send(struct task *from, struct task *to)
 }
 static inline void send_right_give(struct task *from, struct task *to)
 {
-	int s = task_slot(to);
+	uint64_t s = to->id % NTASK;
 	from->send_rights[s / 64] |= 1UL << (s % 64);
 }
 static inline void send_right_take(struct task *from, struct task *to)
 {
-	int s = task_slot(to);
+	uint64_t s = to->id % NTASK;
 	from->send_rights[s / 64] &= ~(1UL << (s % 64));
 }
 

@@ -30,17 +30,13 @@ static bool fits(size_t len)
  * nothing waits before it and it fits, else held (REPLY_LATER). */
 long output_write(uint64_t sender, const char *data, size_t len)
 {
-	if (nheld == 0 && fits(len)) {
-		uart_write(data, len);
-		return (long)len;
-	}
 	/* More writers than we can hold: let the UART take what it can
 	 * without its interrupt, until the oldest held write fits. */
 	while (nheld == HELD_MAX) {
 		uart_tx_wait();
 		output_admit();
 	}
-	if (nheld == 0 && fits(len)) {   /* the waiting emptied the queue */
+	if (nheld == 0 && fits(len)) {
 		uart_write(data, len);
 		return (long)len;
 	}

@@ -28,6 +28,14 @@ static uint64_t frame_pa(uint32_t i)
 	return bootinfo->mem_base + (uint64_t)i * PAGE;
 }
 
+/* Put frame i on the free list. */
+static void free_push(uint32_t i)
+{
+	table[i].next = free_head;
+	free_head = i + 1;
+	nfree++;
+}
+
 /* Build the table at the start of the granted RAM; every frame after it
  * goes on the free list, lowest address first. */
 void frames_init(void)
@@ -35,12 +43,8 @@ void frames_init(void)
 	nframes = bootinfo->mem_size / PAGE;
 	table = frame_ptr(bootinfo->mem_base);
 	table_frames = PAGE_UP(nframes * sizeof(struct frame)) / PAGE;
-	for (uint64_t i = nframes; i-- > table_frames;) {
-		table[i].next = free_head;
-		table[i].vpn = 0;
-		free_head = (uint32_t)(i + 1);
-	}
-	nfree = nframes - table_frames;
+	for (uint64_t i = nframes; i-- > table_frames;)
+		free_push((uint32_t)i);
 }
 
 /* Free frames process p may still take: the last MEM_SERVER_FRAMES are
@@ -76,9 +80,7 @@ void frame_put_newest(struct proc *p)
 {
 	uint32_t i = p->frames - 1;
 	p->frames = table[i].next;
-	table[i].next = free_head;
-	free_head = i + 1;
-	nfree++;
+	free_push(i);
 	p->nframes--;
 }
 
@@ -88,9 +90,7 @@ void frames_put_all(struct proc *p)
 	while (p->frames) {
 		uint32_t i = p->frames - 1;
 		p->frames = table[i].next;
-		table[i].next = free_head;
-		free_head = i + 1;
-		nfree++;
+		free_push(i);
 	}
 	p->nframes = 0;
 }
@@ -107,9 +107,7 @@ void frames_put_range(struct proc *p, uint64_t lo, uint64_t hi)
 		}
 		unmap(p->pid, va);
 		*link = table[i].next;
-		table[i].next = free_head;
-		free_head = i + 1;
-		nfree++;
+		free_push(i);
 		p->nframes--;
 	}
 }

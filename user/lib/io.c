@@ -122,7 +122,7 @@ long write(int fd, const void *buf, size_t n)
 		return startinfo ? stdout_write(buf, n) : debug_write(buf, n);
 	if (fd == 2) {
 		flush();   /* what was printed before comes first */
-		return startinfo ? console_write(buf, n) : debug_write(buf, n);
+		return console_write(buf, n);   /* (the kernel console for a root task) */
 	}
 	return -EBADF;
 }
