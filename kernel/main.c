@@ -132,6 +132,18 @@ static struct bootinfo *bootinfo_make(uint64_t pool_end, uint64_t mem_end)
 	return bi;
 }
 
+/* Start hart `hartid` at secondary_entry through SBI HSM. On a loaded host
+ * OpenSBI may refuse at first: a hart still on its way to the STOPPED state
+ * cannot be started yet (SBI spec 9.2). Retry for up to 50 ms. */
+static int hart_start(uint64_t hartid)
+{
+	uint64_t give_up = rdtime() + timebase / 20;
+	int err;
+	while ((err = sbi_hart_start(hartid, KVA2PA(secondary_entry), 0)) != 0 && rdtime() < give_up)
+		cpu_relax();
+	return err;
+}
+
 void kmain(uint64_t hartid, uint64_t dtb_pa)
 {
 	boot_instret = rdinstret();
@@ -178,7 +190,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	for (int i = 0; i < fdt.nharts; i++) {
 		if (fdt.harts[i] == hartid || fdt.harts[i] >= NCPU)
 			continue;
-		if (sbi_hart_start(fdt.harts[i], KVA2PA(secondary_entry), 0) == 0)
+		if (hart_start(fdt.harts[i]) == 0)
 			expected++;
 		else
 			kprintf("hart %lu did not start\n", fdt.harts[i]);
