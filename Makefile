@@ -48,8 +48,13 @@ UPROGS := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
 SERVERS := $(patsubst servers/%/main.c,%,$(wildcard servers/*/main.c))
 SERVER_BINS := $(patsubst %,$(BUILD)/sbin/%,$(SERVERS))
 
+FSIMG ?= $(BUILD)/fs.img
+
 QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
-	-kernel $(BUILD)/kernel.elf $(QEMUEXTRA)
+	-kernel $(BUILD)/kernel.elf \
+	-global virtio-mmio.force-legacy=false \
+	-drive file=$(FSIMG),if=none,format=raw,id=fsdisk \
+	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
 .PHONY: all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin

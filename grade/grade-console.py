@@ -170,8 +170,10 @@ def ps(q):
     shell(q)
     q.send("ps\r")
     rows = {}
-    while len(rows) < 5:
-        m = q.expect(r"^\s*(\d+)\s+(\d+)\s+\w+\s+(\d+)\s+(\w+)$")
+    while True:   # every row, up to the summary line
+        m = q.expect(r"^(?:\s*(\d+)\s+(\d+)\s+\w+\s+(\d+)\s+(\w+)|(\d+) processes hold .*)$")
+        if m.group(5):
+            break
         rows[m.group(4)] = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
     for name in ("mem", "init", "console", "sh", "ps"):
         assert_true(name in rows, f"ps did not list {name}: {rows}")

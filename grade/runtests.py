@@ -74,6 +74,11 @@ def fdt_tests(tally):
                  [os.path.join(BUILD, "host", "fdt_test"), "--corrupt", dtb])
 
 
+def mkfs_tests(tally):
+    """mkfs and fsck on good, refused, damaged and garbage images."""
+    host_program(tally, "mkfs and fsck", [sys.executable, "grade/host/mkfs_test.py"])
+
+
 def gdb_test(tally):
     """make qemu-gdb waits for GDB; gdb-multiarch with the .gdbinit it writes
     stops at a breakpoint in kmain, the kernel's C entry."""
@@ -213,6 +218,7 @@ def main():
     tally = Tally()
     host_program(tally, "gradelib self-test", [sys.executable, "grade/selftest_gradelib.py"])
     fdt_tests(tally)
+    mkfs_tests(tally)
     gdb_test(tally)
     autograde_tests(tally)
     for lab in LABS:

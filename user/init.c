@@ -1,20 +1,24 @@
 /*
  * init: the first program, spawned by the memory server with the words of
- * the kernel command line as its arguments. It starts the console server,
- * then runs the shell and starts it again whenever it ends, reporting any
- * server that dies. It also adopts orphans, and reaps them.
+ * the kernel command line as its arguments. It starts the console server
+ * and the block driver, then runs the shell and starts it again whenever
+ * it ends, reporting any server that dies. It also adopts orphans, and
+ * reaps them.
  *
- * Two words of the command line change what it does (the graders use them):
+ * Words of the command line that change what it does (the graders use them):
  *   noconsole       start no console server: output goes to the kernel console
+ *   blk.WORD        give the block driver the argument WORD (blk.stop=40 ->
+ *                   stop=40): its crash-test hooks, servers/blk/main.c
  *   run=PROG ARGS   run PROG with the words after it instead of the shell,
  *                   then end (and with init, the system) when PROG ends
  */
 #include "mica.h"
 #include <mica/proto/console.h>
+#include <mica/proto/blk.h>
 
 #define SERVER_START_MS 3000   /* how long a server may take to register */
 
-static long console_pid;
+static long console_pid, blk_pid;
 
 /* Explain how a process ended, e.g. "exited with status 1". */
 static const char *ending(int status, char *buf, size_t n)
@@ -28,11 +32,11 @@ static const char *ending(int status, char *buf, size_t n)
 	return buf;
 }
 
-/* Spawn server `name` with rights `flags` and wait until it has registered
- * under its name. Returns its pid, or -E... after saying what went wrong. */
-static long start_server(const char *name, int flags)
+/* Spawn server program argv[0] with its arguments and rights `flags`, and
+ * wait until it has registered as `name`. Returns its pid, or -E... after
+ * saying what went wrong. */
+static long start_server(const char *name, char **argv, int flags)
 {
-	char *argv[] = { (char *)name, NULL };
 	long pid = spawn_flags(argv, flags);
 	if (pid < 0) {
 		printf("init: %s server failed to start: error %ld\n", name, pid);
@@ -94,6 +98,8 @@ static noreturn void run_shell(void)
 			char why[40];
 			if (pid == console_pid)
 				printf("init: console server %s\n", ending(status, why, sizeof(why)));
+			else if (pid == blk_pid)
+				printf("init: blk server %s\n", ending(status, why, sizeof(why)));
 			else if (pid < 0)
 				sleep_ms(100);
 		}
@@ -114,17 +120,24 @@ int main(int argc, char **argv)
 {
 	bool console = true;
 	int run = 0;
+	char *blk_argv[MEM_ARGC_MAX + 1] = { "blk" };
+	int blk_argc = 1;
 	for (int i = 1; i < argc && !run; i++) {
 		if (strcmp(argv[i], "noconsole") == 0)
 			console = false;
+		else if (strncmp(argv[i], "blk.", 4) == 0 && blk_argc < MEM_ARGC_MAX)
+			blk_argv[blk_argc++] = argv[i] + 4;
 		else if (strncmp(argv[i], "run=", 4) == 0)
 			run = i;
 	}
 	if (console) {
-		console_pid = start_server(CONS_NAME, SPAWN_SERVER | SPAWN_DEV_UART);
+		char *cons_argv[] = { "console", NULL };
+		console_pid = start_server(CONS_NAME, cons_argv, SPAWN_SERVER | SPAWN_DEV_UART);
 		if (console_pid < 0 && !run)
 			return 1;
 	}
+	/* Without it the system still runs, with no files: start_server says why. */
+	blk_pid = start_server(BLK_NAME, blk_argv, SPAWN_SERVER | SPAWN_DEV_VIRTIO);
 	if (run) {
 		argv[run] += 4;   /* the program's name, after "run=" */
 		return run_one(&argv[run]);

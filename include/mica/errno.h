@@ -23,10 +23,21 @@
 #define EBUSY      16   /* resource already in use */
 #define EEXIST     17   /* already exists */
 #define ENODEV     19   /* no such device */
+#define ENOTDIR    20   /* a path component, or the target, is not a directory */
+#define EISDIR     21   /* is a directory */
 #define EINVAL     22   /* invalid argument */
+#define ENFILE     23   /* the server's table of open files is full */
+#define EMFILE     24   /* the caller has too many open files */
+#define EFBIG      27   /* file too large */
 #define ENOSPC     28   /* no space left */
+#define ESPIPE     29   /* seek on a pipe */
+#define EROFS      30   /* read-only device or file system */
+#define EMLINK     31   /* too many links */
+#define EPIPE      32   /* write to a pipe with no reader */
 #define ERANGE     34   /* value out of range */
+#define ENAMETOOLONG 36 /* a name or path too long (or a path without its NUL) */
 #define ENOSYS     38   /* no such system call or request (or not written yet) */
+#define ENOTEMPTY  39   /* directory not empty */
 #define EMSGSIZE   90   /* message larger than the receiver's buffer or the bulk limit */
 #define ETIMEDOUT 110   /* a blocking operation's timeout expired */
 #define EDEAD     130   /* the peer task died before the operation completed */

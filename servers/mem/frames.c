@@ -11,7 +11,9 @@
 
 struct frame {
 	uint32_t next;            /* index + 1 of the next frame on its list; 0: end */
-	uint32_t vpn;             /* virtual page number it is mapped at in its process */
+	uint32_t vpn;             /* virtual page number it is mapped at in its process
+	                           * (a staged program file: at IMAGE_VA + its offset,
+	                           * where we map it to load it, image.c) */
 };
 
 static struct frame *table;
@@ -95,8 +97,9 @@ void frames_put_all(struct proc *p)
 	p->nframes = 0;
 }
 
-/* Unmap from p and free its frames mapped in [lo, hi) (a heap that shrank). */
-void frames_put_range(struct proc *p, uint64_t lo, uint64_t hi)
+/* Free p's frames recorded at pages in [lo, hi), unmapping each from p
+ * first if `mapped`. */
+static void put_range(struct proc *p, uint64_t lo, uint64_t hi, bool mapped)
 {
 	for (uint32_t *link = &p->frames; *link;) {
 		uint32_t i = *link - 1;
@@ -105,11 +108,40 @@ void frames_put_range(struct proc *p, uint64_t lo, uint64_t hi)
 			link = &table[i].next;
 			continue;
 		}
-		unmap(p->pid, va);
+		if (mapped)
+			unmap(p->pid, va);
 		*link = table[i].next;
 		free_push(i);
 		p->nframes--;
 	}
+}
+
+/* Unmap from p and free its frames mapped in [lo, hi) (a heap that shrank). */
+void frames_put_range(struct proc *p, uint64_t lo, uint64_t hi)
+{
+	put_range(p, lo, hi, true);
+}
+
+/* Free p's frames recorded at [lo, hi) that are not mapped in p (a staged
+ * program file, image.c). */
+void frames_drop_range(struct proc *p, uint64_t lo, uint64_t hi)
+{
+	put_range(p, lo, hi, false);
+}
+
+/* Map each of p's frames recorded at [lo, hi) into `task` (read-only) at
+ * the same offset from `to`. Returns 0 or the first error of SYS_MAP. */
+long frames_map_range(struct proc *p, uint64_t lo, uint64_t hi, long task, uint64_t to)
+{
+	for (uint32_t i = p->frames; i; i = table[i - 1].next) {
+		uint64_t va = (uint64_t)table[i - 1].vpn * PAGE;
+		if (va < lo || va >= hi)
+			continue;
+		long err = map(task, to + (va - lo), frame_pa(i - 1), MAP_R);
+		if (err < 0)
+			return err;
+	}
+	return 0;
 }
 
 uint64_t frames_free_count(void)

@@ -1,7 +1,8 @@
 /*
- * Loading a program from the boot archive into a new, empty task: its
- * segments (text, rodata, data) copied into fresh frames now, its .bss
- * left to demand paging, and the start-up page with argc and argv that
+ * Loading a program (from the boot archive, or a file staged with
+ * MEM_IMAGE, image.c) into a new, empty task: its segments (text, rodata,
+ * data) copied into fresh frames now, its .bss left to demand paging, and
+ * the start-up page with argc, argv and what the parent handed down that
  * the program's start code (user/lib/start.c) reads.
  */
 #include "mem.h"
@@ -56,9 +57,15 @@ static long load_segment(struct proc *p, const uint8_t *image, const struct elf_
 }
    LAB pager END */
 
-/* The start-up page at STARTINFO_VA: struct mem_startinfo, then argv[],
- * then the argc strings of argv (len bytes, already checked). */
-static long load_args(struct proc *p, const char *argv, size_t len, uint64_t argc)
+/* The start-up page must hold the block, argv[] and the strings at their
+ * limits: MEM_SPAWN checks argc and the strings' length against them. */
+_Static_assert(sizeof(struct mem_startinfo) + (MEM_ARGC_MAX + 1) * sizeof(char *) + MEM_ARGV_MAX
+               <= PAGE, "the start-up page cannot hold the largest argv");
+
+/* The start-up page at STARTINFO_VA: struct mem_startinfo (with what the
+ * parent handed down, if anything), then argv[], then the argc strings of
+ * argv (already checked). */
+static long load_args(struct proc *p, const struct spawn *s)
 {
 	uint64_t pa = frame_get(p, STARTINFO_VA);
 	if (!pa)
@@ -66,40 +73,55 @@ static long load_args(struct proc *p, const char *argv, size_t len, uint64_t arg
 	uint8_t *page = frame_ptr(pa);
 	struct mem_startinfo *si = (struct mem_startinfo *)page;
 	char **args = (char **)(si + 1);
-	char *strings = (char *)(args + argc + 1);
-	memcpy(strings, argv, len);
-	*si = (struct mem_startinfo){ STARTINFO_MAGIC, p->pid, mem_self, bootinfo->ncpus, argc,
-	                              (char **)(STARTINFO_VA + ((uint8_t *)args - page)) };
-	for (uint64_t i = 0, off = 0; i < argc; i++) {
+	char *strings = (char *)(args + s->argc + 1);
+	memcpy(strings, s->argv, s->len);
+	*si = (struct mem_startinfo){ .magic = STARTINFO_MAGIC, .pid = p->pid, .mem = mem_self,
+	                              .ncpus = bootinfo->ncpus, .argc = s->argc,
+	                              .argv = (char **)(STARTINFO_VA + ((uint8_t *)args - page)),
+	                              .inherited = s->inherit != NULL };
+	if (s->inherit)
+		si->inherit = *s->inherit;
+	for (uint64_t i = 0, off = 0; i < s->argc; i++) {
 		args[i] = (char *)(STARTINFO_VA + ((uint8_t *)strings - page) + off);
 		off += strlen(strings + off) + 1;
 	}
-	args[argc] = NULL;
+	args[s->argc] = NULL;
 	return map(p->pid, STARTINFO_VA, pa, MAP_R | MAP_W);
 }
 
-/* Load program argv[0] from the boot archive into p's empty task, with
- * its arguments; its entry point in *entry. Returns 0, -ENOENT (no such
- * program), -ENOEXEC (not a program we can load), -ENOMEM. */
-long load_program(struct proc *p, const char *argv, size_t len, uint64_t argc, uint64_t *entry)
+/* Load the program of s into p's empty task, with its arguments: the file
+ * staged by MEM_IMAGE if s has one, else argv[0] from the boot archive.
+ * Its entry point in *entry. Returns 0, -ENOENT (no such program),
+ * -ENOEXEC (not a program we can load), -ENOMEM.
+ *
+ * A staged file comes from a program, so nothing in it is trusted: every
+ * offset and size is checked against the file before it is used (elf.h),
+ * and every segment must lie below the drivers' windows at DEV_VA, so that
+ * no .bss turns the device or DMA pages into demand-zero memory. */
+long load_program(struct proc *p, const struct spawn *s, uint64_t *entry)
 {
-	const struct bootfs_entry *e = bootfs_find(argv);
-	if (!e)
-		return -ENOENT;
-	const uint8_t *image = (const uint8_t *)bootinfo->bootfs_va + e->offset;
+	const uint8_t *image = s->image;
+	uint64_t size = s->image_size;
+	if (!image) {
+		const struct bootfs_entry *e = bootfs_find(s->argv);
+		if (!e)
+			return -ENOENT;
+		image = (const uint8_t *)bootinfo->bootfs_va + e->offset;
+		size = e->size;
+	}
 	const struct elf_header *eh = (const struct elf_header *)image;
-	const struct elf_phdr *phdrs = elf_phdrs(image, e->size);
-	if (!phdrs)
+	const struct elf_phdr *phdrs = elf_phdrs(image, size);
+	if (!phdrs || eh->phoff % _Alignof(struct elf_phdr))
 		return -ENOEXEC;
 	for (const struct elf_phdr *ph = phdrs; ph < phdrs + eh->phnum; ph++) {
 		if (ph->type != PT_LOAD)
 			continue;
-		if (!elf_segment_ok(ph, e->size))
+		if (!elf_segment_ok(ph, size) || ph->vaddr + ph->memsz > DEV_VA)
 			return -ENOEXEC;
 		long err = load_segment(p, image, ph);
 		if (err < 0)
 			return err;
 	}
 	*entry = eh->entry;
-	return load_args(p, argv, len, argc);
+	return load_args(p, s);
 }

@@ -2,7 +2,8 @@
  * The memory server: the root task, the first and only task the kernel
  * starts. It owns the RAM the kernel granted (frames.c), is the pager of
  * every process (pager.c), creates them all and keeps the process tree
- * (proc.c), and tells programs where the other servers are (names.c).
+ * (proc.c), loads their programs (loader.c, image.c), and tells programs
+ * where the other servers are (names.c).
  * At start it spawns init, which starts everything else.
  *
  * The loop (server_loop, user/lib/server.c): receive a request, look its
@@ -25,16 +26,22 @@ static const mem_handler handlers[MEM_LAST - MEM_FIRST + 1] = {
 	[MEM_STATS - MEM_FIRST] = mem_stats_req,
 	[MEM_LOOKUP - MEM_FIRST] = mem_lookup,
 	[MEM_REGISTER - MEM_FIRST] = mem_register,
+	[MEM_DMA - MEM_FIRST] = mem_dma,
+	[MEM_IMAGE - MEM_FIRST] = mem_image,
+	[MEM_WATCH - MEM_FIRST] = mem_watch,
 };
 
 /* Handle one message; the result becomes the reply's label. A message from
- * the kernel (sender 0) is a notification and gets no reply. */
+ * the kernel (sender 0) is a notification and gets no reply: tasks have
+ * ended, so their processes end and the servers watching hear of it. */
 static long dispatch(struct req *r)
 {
 	uint64_t label = r->m->label;
 	if (r->sender == 0) {
-		if (label == LABEL_NOTIFY && (r->m->w[0] & NOTIFY_CHILD_EXIT))
+		if (label == LABEL_NOTIFY && (r->m->w[0] & NOTIFY_CHILD_EXIT)) {
 			proc_reap_children();
+			proc_tell_watchers();
+		}
 		return REPLY_LATER;
 	}
 	struct proc *p = proc_get(TID_TASK(r->sender));
@@ -85,7 +92,8 @@ int main(uint64_t bootinfo_va)
 	char argv[MEM_ARGV_MAX];
 	uint64_t argc;
 	size_t len = init_argv(argv, sizeof(argv), &argc);
-	init_pid = proc_spawn(proc_get(mem_self), argv, len, argc, SPAWN_SERVER);
+	struct spawn init = { .argv = argv, .len = len, .argc = argc, .flags = SPAWN_SERVER };
+	init_pid = proc_spawn(proc_get(mem_self), &init);
 	if (init_pid < 0) {
 		printf("mem: cannot start init: error %ld\n", init_pid);
 		return 1;

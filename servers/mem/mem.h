@@ -5,7 +5,8 @@
  *   frames.c  the free frames and the frames each process holds
  *   proc.c    the process table: spawn, exit, wait, kill, ps
  *   loader.c  loading an ELF program and its arguments into a new task
- *   pager.c   page faults and heap growth
+ *   image.c   program files staged by MEM_IMAGE for a spawn
+ *   pager.c   page faults, heap growth, drivers' DMA pages
  *   names.c   where programs find the servers
  */
 #ifndef MEM_H
@@ -18,6 +19,9 @@
 #define PAGE_DOWN(a) ((a) & ~(PAGE - 1))
 #define PAGE_UP(a)   (((a) + PAGE - 1) & ~(PAGE - 1))
 #define STACK_LOW    (STARTINFO_VA - MEM_STACK_MAX)   /* the stack grows down to here */
+/* Our own address space: where a staged program file is mapped while it
+ * is loaded (image.c); far from our program, stack, archive and window. */
+#define IMAGE_VA     0x1000000000UL
 
 /* A running process. */
 struct proc {
@@ -32,6 +36,20 @@ struct proc {
 	uint64_t nframes;         /* frames it holds */
 	uint64_t wait_sender;     /* a held MEM_WAIT: the caller's sender word, 0: none */
 	long wait_pid;            /* ... and the pid it waits for (0: any) */
+	uint64_t image_total;     /* MEM_IMAGE: the staged file's size, 0: none staged */
+	uint64_t image_staged;    /* ... bytes of it received so far */
+	uint64_t image_last;      /* ... the frame holding its last page (physical address) */
+};
+
+/* What to start: a MEM_SPAWN's fields, checked (proc_spawn, load_program). */
+struct spawn {
+	const char *argv;         /* argc NUL-ended strings, argv[0] the program */
+	size_t len;               /* bytes of argv */
+	uint64_t argc;
+	uint64_t flags;           /* SPAWN_* */
+	const struct mem_inherit *inherit;   /* for the start-up block, or NULL */
+	const uint8_t *image;     /* the ELF file staged (SPAWN_IMAGE), or NULL: */
+	uint64_t image_size;      /* ... argv[0] from the boot archive */
 };
 
 /* A process that ended and whose parent has not waited for it yet. Its
@@ -53,6 +71,8 @@ uint64_t frame_get(struct proc *p, uint64_t va);
 void frame_put_newest(struct proc *p);
 void frames_put_all(struct proc *p);
 void frames_put_range(struct proc *p, uint64_t lo, uint64_t hi);
+void frames_drop_range(struct proc *p, uint64_t lo, uint64_t hi);
+long frames_map_range(struct proc *p, uint64_t lo, uint64_t hi, long task, uint64_t to);
 uint64_t frames_free_count(void);
 uint64_t frames_free_for(struct proc *p);
 uint64_t frames_total(void);
@@ -62,21 +82,30 @@ void *frame_ptr(uint64_t pa);
 /* proc.c */
 struct proc *proc_get(long pid);
 void proc_init(void);
-long proc_spawn(struct proc *parent, const char *argv, size_t len, uint64_t argc, uint64_t flags);
+long proc_spawn(struct proc *parent, const struct spawn *s);
 void proc_reap_children(void);
+void proc_tell_watchers(void);
 long proc_end(struct proc *p, int how);
 long mem_spawn(struct proc *p, struct req *r);
 long mem_wait(struct proc *p, struct req *r);
 long mem_kill(struct proc *p, struct req *r);
 long mem_ps(struct proc *p, struct req *r);
 long mem_stats_req(struct proc *p, struct req *r);
+long mem_watch(struct proc *p, struct req *r);
 
 /* loader.c */
-long load_program(struct proc *p, const char *argv, size_t len, uint64_t argc, uint64_t *entry);
+long load_program(struct proc *p, const struct spawn *s, uint64_t *entry);
+
+/* image.c */
+long mem_image(struct proc *p, struct req *r);
+long image_map(struct proc *p, struct spawn *s);
+void image_unmap(struct proc *p);
+void image_drop(struct proc *p);
 
 /* pager.c */
 long pager_fault(struct proc *p, struct req *r);
 long mem_sbrk(struct proc *p, struct req *r);
+long mem_dma(struct proc *p, struct req *r);
 
 /* names.c */
 long mem_lookup(struct proc *p, struct req *r);

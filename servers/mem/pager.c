@@ -10,7 +10,10 @@
  *   [STACK_LOW, STARTINFO_VA) the stack, growing down to MEM_STACK_MAX
  *
  * A fault anywhere else (or an instruction fetch from them) ends the
- * process with a message naming the address and the pc.
+ * process with a message naming the address and the pc. That includes
+ * the drivers' DMA window [DMA_VA, DMA_VA + DMA_SIZE): a driver asks for
+ * each page there with MEM_DMA, because a device must be given its
+ * physical address, and a page the driver did not ask for is a bug.
  */
 #include "mem.h"
 
@@ -90,3 +93,25 @@ long mem_sbrk(struct proc *p, struct req *r)
 	return -ENOSYS;
 }
    LAB pager END */
+
+/* MEM_DMA: w0 = va. A zeroed frame for a driver's device to read and
+ * write, mapped at va in the DMA window; it is the driver's like its other
+ * frames (freed when it ends). Replies w0 = its physical address. */
+long mem_dma(struct proc *p, struct req *r)
+{
+	uint64_t va = r->m->w[0];
+	if (!(p->flags & (SPAWN_DEV_UART | SPAWN_DEV_VIRTIO)))
+		return -EPERM;   /* only a driver has a device to give it to */
+	if (va % PAGE || va < DMA_VA || va - DMA_VA >= DMA_SIZE)
+		return -EINVAL;
+	uint64_t pa = frame_get(p, va);
+	if (!pa)
+		return -ENOMEM;
+	long err = map(p->pid, va, pa, MAP_R | MAP_W | MAP_NOREPLACE);
+	if (err < 0) {
+		frame_put_newest(p);
+		return err == -EEXIST ? -EEXIST : -ENOMEM;
+	}
+	r->m->w[0] = pa;
+	return 0;
+}

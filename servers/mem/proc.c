@@ -43,6 +43,53 @@ static void proc_free(struct proc *p)
 	nprocs--;
 }
 
+/* Servers told of every process's end (MEM_WATCH): a notification bit
+ * each. A server that keeps state per client (the file system's open
+ * files) learns this way that it may free a dead client's. */
+#define WATCHERS_MAX 4
+static struct {
+	long task;                /* 0: a free entry */
+	uint64_t bit;
+} watchers[WATCHERS_MAX];
+
+/* MEM_WATCH: w0 = a notification bit, 0..62 (63 is the kernel's). */
+long mem_watch(struct proc *p, struct req *r)
+{
+	uint64_t bit = r->m->w[0];
+	if (!(p->flags & SPAWN_SERVER))
+		return -EPERM;
+	if (bit > 62)
+		return -EINVAL;
+	int free_slot = -1;
+	for (int i = 0; i < WATCHERS_MAX; i++) {
+		if (watchers[i].task == p->pid) {
+			watchers[i].bit = bit;   /* asked again: the new bit */
+			return 0;
+		}
+		if (!watchers[i].task && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return -ENOSPC;
+	watchers[free_slot].task = p->pid;
+	watchers[free_slot].bit = bit;
+	return 0;
+}
+
+/* Tasks have ended: set each watcher's bit. We created every process, so
+ * we hold the right to notify each (the kernel gives a task's creator
+ * that right); notify never blocks. A watcher that is gone is dropped. */
+void proc_tell_watchers(void)
+{
+	for (int i = 0; i < WATCHERS_MAX; i++) {
+		if (!watchers[i].task)
+			continue;
+		long err = notify(watchers[i].task, 1UL << watchers[i].bit);
+		if (err == -ESRCH || err == -EDEAD)
+			watchers[i].task = 0;
+	}
+}
+
 /* How many children, running or zombie, parent has. */
 static int children(struct proc *parent)
 {
@@ -83,25 +130,24 @@ static void proc_discard(struct proc *p)
 	proc_free(p);
 }
 
-/* Start program argv[0] (argv: argc NUL-ended strings, len bytes in all,
- * checked by the caller) as a child process of parent, with the SPAWN_*
- * rights in flags. Returns its pid or -E.... */
-long proc_spawn(struct proc *parent, const char *argv, size_t len, uint64_t argc, uint64_t flags)
+/* Start the program of s (checked by the caller) as a child process of
+ * parent, with the SPAWN_* rights in s->flags. Returns its pid or -E.... */
+long proc_spawn(struct proc *parent, const struct spawn *s)
 {
 	if (nprocs + nzombies >= NPROC)
 		return -EAGAIN;   /* every process must find a zombie entry when it ends */
 	if (!(parent->flags & SPAWN_SERVER) &&
 	    (nprocs + nzombies >= NPROC - MEM_SERVER_PROCS || children(parent) >= MEM_CHILDREN_MAX))
 		return -EAGAIN;   /* an ordinary program cannot fill the table for everyone */
-	long pid = task_create(argv);
+	long pid = task_create(s->argv);
 	if (pid < 0)
 		return -EAGAIN;   /* the kernel's task table is full */
-	struct proc *p = proc_alloc(pid, parent->pid, argv, (int)flags);
+	struct proc *p = proc_alloc(pid, parent->pid, s->argv, (int)s->flags);
 	uint64_t entry = 0;
-	long err = load_program(p, argv, len, argc, &entry);
+	long err = load_program(p, s, &entry);
 	if (!err)
-		err = grant_devices(p, flags);
-	int prio = flags & SPAWN_SERVER ? PRIO_DEFAULT : PRIO_DEFAULT - 1;   /* servers first */
+		err = grant_devices(p, s->flags);
+	int prio = s->flags & SPAWN_SERVER ? PRIO_DEFAULT : PRIO_DEFAULT - 1;   /* servers first */
 	if (!err)
 		err = thread_create(pid, (void (*)(uint64_t))entry, (void *)STARTINFO_VA, STARTINFO_VA,
 		                    prio, -1);
@@ -112,24 +158,63 @@ long proc_spawn(struct proc *parent, const char *argv, size_t len, uint64_t argc
 	return pid;
 }
 
-/* MEM_SPAWN: bulk = argc NUL-ended strings; w0 = argc, w1 = SPAWN_* flags. */
-long mem_spawn(struct proc *p, struct req *r)
+/* The fields of a MEM_SPAWN, checked, in *s: the argv strings (all of the
+ * bulk, or its first w2 bytes), and after them, when w2 says so, the
+ * struct mem_inherit at the next multiple of 8, copied to *inherit. */
+static long spawn_fields(struct proc *p, struct req *r, struct spawn *s,
+                         struct mem_inherit *inherit)
 {
-	uint64_t argc = r->m->w[0], flags = r->m->w[1];
+	uint64_t argc = r->m->w[0], flags = r->m->w[1], argv_len = r->m->w[2];
 	const char *argv = r->data;
-	if (argc == 0 || argc > MEM_ARGC_MAX || r->len == 0 || r->len > MEM_ARGV_MAX ||
-	    argv[r->len - 1] != 0)
+	if (argv_len) {
+		if (argv_len > MEM_ARGV_MAX)
+			return -EINVAL;
+		uint64_t at = (argv_len + 7) & ~7UL;   /* where the block starts */
+		if (r->len != at + sizeof(struct mem_inherit))
+			return -EINVAL;
+		memcpy(inherit, argv + at, sizeof(*inherit));   /* r->data may be unaligned */
+		inherit->cwd[MEM_CWD_MAX - 1] = 0;
+	} else {
+		argv_len = r->len;
+	}
+	if (argc == 0 || argc > MEM_ARGC_MAX || argv_len == 0 || argv_len > MEM_ARGV_MAX ||
+	    argv[argv_len - 1] != 0)
 		return -EINVAL;
 	uint64_t strings = 0;
-	for (size_t i = 0; i < r->len; i++)
+	for (size_t i = 0; i < argv_len; i++)
 		strings += argv[i] == 0;
 	if (strings != argc || argv[0] == 0)
 		return -EINVAL;
-	if (flags & ~(uint64_t)(SPAWN_SERVER | SPAWN_DEV_UART | SPAWN_DEV_VIRTIO))
+	if (flags & ~(uint64_t)(SPAWN_SERVER | SPAWN_DEV_UART | SPAWN_DEV_VIRTIO | SPAWN_IMAGE))
 		return -EINVAL;
-	if (flags && !(p->flags & SPAWN_SERVER))
+	if ((flags & ~(uint64_t)SPAWN_IMAGE) && !(p->flags & SPAWN_SERVER))
 		return -EPERM;   /* only servers (init) hand out rights */
-	return proc_spawn(p, argv, r->len, argc, flags);
+	*s = (struct spawn){ .argv = argv, .len = argv_len, .argc = argc, .flags = flags,
+	                     .inherit = r->m->w[2] ? inherit : NULL };
+	return 0;
+}
+
+/* MEM_SPAWN: bulk = argc NUL-ended strings (then a struct mem_inherit if
+ * w2 != 0); w0 = argc, w1 = SPAWN_* flags, w2 = 0 or the strings' bytes.
+ * With SPAWN_IMAGE the program is the file the caller staged, which is
+ * dropped whatever the outcome. */
+long mem_spawn(struct proc *p, struct req *r)
+{
+	struct spawn s;
+	struct mem_inherit inherit;
+	bool mapped = false;
+	long err = spawn_fields(p, r, &s, &inherit);
+	if (!err && (s.flags & SPAWN_IMAGE)) {
+		err = image_map(p, &s);
+		mapped = !err;
+	}
+	if (!err)
+		err = proc_spawn(p, &s);
+	if (mapped)
+		image_unmap(p);
+	if (r->m->w[1] & SPAWN_IMAGE)
+		image_drop(p);
+	return err;
 }
 
 /* LAB pager BEGIN */

@@ -16,7 +16,9 @@
 /* Labels: the memory server answers [MEM_FIRST, MEM_LAST]. */
 enum {
 	MEM_FIRST = 0x100,
-	MEM_SPAWN = MEM_FIRST, /* bulk: argv as "prog\0arg1\0...\0"; w0 = argc, w1 = SPAWN_*
+	MEM_SPAWN = MEM_FIRST, /* bulk: argv as "prog\0arg1\0...\0"; w0 = argc, w1 = SPAWN_*,
+	                        * w2 = 0, or the bytes of argv when a struct mem_inherit
+	                        * follows them in the bulk (8-byte aligned)
 	                        * -> pid; the caller becomes the new process's parent;
 	                        * -EAGAIN: the process table (or the caller's share) is full */
 	MEM_WAIT,              /* w0 = pid, or 0 for any child; w1 = WAIT_NOHANG or 0
@@ -37,13 +39,27 @@ enum {
 	                        * servers may wait (-EPERM) */
 	MEM_REGISTER,          /* bulk: the caller's server name (callers spawned with
 	                        * SPAWN_SERVER only) -> 0 */
-	MEM_LAST = MEM_REGISTER
+	MEM_DMA,               /* w0 = va, page-aligned, in [DMA_VA, DMA_VA + DMA_SIZE): map a
+	                        * zeroed frame there (drivers: SPAWN_DEV_* only) -> 0,
+	                        * w0 = its physical address, for the device */
+	MEM_IMAGE,             /* w0 = offset, w1 = total size (<= MEM_IMAGE_MAX); bulk: that
+	                        * part of a program's ELF file -> 0. Stages a program read
+	                        * from a file for the caller's next MEM_SPAWN with
+	                        * SPAWN_IMAGE (offset 0 starts a new one) */
+	MEM_WATCH,             /* w0 = a notification bit (0..62): from now on, set it in the
+	                        * caller's word whenever a process ends (servers only; asking
+	                        * again changes the bit) -> 0; -ENOSPC: 4 servers watch already.
+	                        * A server holding state for clients frees a dead one's
+	                        * state: MEM_PS says who is alive */
+	MEM_LAST = MEM_WATCH
 };
 
-/* MEM_SPAWN flags. All but SPAWN_NONE need a privileged caller (init). */
+/* MEM_SPAWN flags. All but SPAWN_IMAGE need a caller spawned with SPAWN_SERVER (init). */
 #define SPAWN_SERVER     1   /* may MEM_REGISTER, MEM_KILL anyone, spawn with these flags */
 #define SPAWN_DEV_UART   2   /* UART registers mapped at DEV_VA, its interrupt granted */
 #define SPAWN_DEV_VIRTIO 4   /* the virtio-mmio slots mapped at DEV_VA, their interrupts */
+#define SPAWN_IMAGE      8   /* any caller: load the program MEM_IMAGE staged, not one
+                              * of the boot archive; argv[0] still names the process */
 
 #define WAIT_NOHANG      1
 
@@ -65,11 +81,30 @@ enum {
 #define MEM_SERVER_FRAMES 256                /* the last free frames: for servers only */
 #define MEM_CHILDREN_MAX 64                  /* children (with zombies) of an ordinary program */
 #define MEM_SERVER_PROCS 8                   /* the last process entries: for servers only */
+#define MEM_IMAGE_MAX    (4UL << 20)         /* a staged program file */
 
 /* User address space of a process spawned by the memory server. */
 #define HEAP_BASE        0x40000000UL        /* the heap grows up from here */
 #define STACK_TOP        0x80000000UL        /* the stack grows down from here */
 #define DEV_VA           0x30000000UL        /* a driver's device registers */
+#define DMA_VA           0x38000000UL        /* a driver's MEM_DMA pages */
+#define DMA_SIZE         (16UL << 20)
+
+/* What a parent hands its child (MEM_SPAWN's bulk may end with it, see
+ * w2): the child's standard input, output and error, and its working
+ * directory. The memory server only copies it into the child's start-up
+ * block; the user library fills it in and reads it (user/lib/file.c). */
+#define MEM_CWD_MAX      256
+enum { INHERIT_CONSOLE = 0, INHERIT_FILE = 1, INHERIT_NONE = 2 };
+struct mem_inherit {
+	struct {
+		uint32_t kind;         /* INHERIT_* */
+		uint32_t pad;
+		uint64_t handle;       /* INHERIT_FILE: a handle lent by the fs server */
+		uint64_t token;        /* ... and the token to claim it (FS_CLAIM) */
+	} fd[3];
+	char cwd[MEM_CWD_MAX];     /* "/" if empty */
+};
 
 /* What a process finds at start: a0 = STARTINFO_VA, the page above its
  * stack, holding this block, then argv[] and the argument strings. */
@@ -82,6 +117,8 @@ struct mem_startinfo {
 	uint64_t ncpus;
 	uint64_t argc;
 	char **argv;               /* argv[argc] is NULL */
+	uint64_t inherited;        /* 1 if the parent gave `inherit` (else all zero) */
+	struct mem_inherit inherit;
 };
 
 /* One row of MEM_PS. */
