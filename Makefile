@@ -43,6 +43,10 @@ ULIB_OBJS := $(patsubst user/lib/%,$(BUILD)/user/lib/%.o,$(ULIB_SRCS)) \
 	$(BUILD)/user/lib/fmt.c.o $(BUILD)/user/lib/string.c.o
 UPROGS := $(patsubst user/%.c,$(BUILD)/user/%,$(wildcard user/*.c)) \
 	$(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.c))
+# Programs of user/bin/ live only on the disk, in /bin (the others are in
+# the boot archive too: what must run before the file system, and the
+# tests of the labs before lab fs).
+DISKPROGS := $(patsubst user/bin/%.c,$(BUILD)/user/%,$(wildcard user/bin/*.c))
 
 # ---- servers: one program per folder of servers/, from all its .c files ----
 SERVERS := $(patsubst servers/%/main.c,%,$(wildcard servers/*/main.c))
@@ -57,8 +61,8 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
-all: check-tools $(BUILD)/kernel.elf
+.PHONY: fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
+all: check-tools $(BUILD)/kernel.elf $(FSIMG)
 
 help:
 	@echo "make            build the kernel and the user programs"
@@ -69,6 +73,7 @@ help:
 	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
 	@echo "make fuzz       the system call fuzzer (SEED=s N=calls CPUS=c)"
 	@echo "make handin     pack the tree for submission: handin-LAB.tar.gz"
+	@echo "make fs-reset   a fresh disk image (build/fs.img): files made in QEMU are lost"
 	@echo "make clean      remove build/"
 
 check-tools:
@@ -129,6 +134,11 @@ $(BUILD)/user/%.o: user/tests/%.c
 	@echo "  CC      $<"
 	@$(CC) $(UCFLAGS) -c $< -o $@
 
+$(BUILD)/user/%.o: user/bin/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
 $(BUILD)/user/%: $(BUILD)/user/%.o $(ULIB_OBJS) user/lib/user.ld
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
@@ -166,6 +176,18 @@ $(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/bootfs.o kernel/kernel.ld kernel/mksyms.s
 	@$(NM) -n $(BUILD)/kernel.tmp | grep -i ' t ' > $(BUILD)/syms1.txt; \
 	 $(NM) -n $@ | grep -i ' t ' > $(BUILD)/syms2.txt; \
 	 cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || { echo "kernel: code moved between links"; rm -f $@; exit 1; }
+
+# The disk: every program in /bin. Rebuilt when a program changes, keeping
+# the files a user made in it (mkfs --keep); `make fs-reset` starts afresh.
+FS_BLOCKS ?= 8192
+$(BUILD)/fs.img: $(UPROGS) $(DISKPROGS) $(BUILD)/host/mkfs
+	@echo "  MKFS    $@"
+	@$(BUILD)/host/mkfs -b $(FS_BLOCKS) $(if $(wildcard $@),--keep $@) $@ \
+	  $(foreach p,$(UPROGS) $(DISKPROGS),/bin/$(notdir $(p))=$(p)) >/dev/null
+
+fs-reset:
+	rm -f $(BUILD)/fs.img
+	@$(MAKE) -s $(BUILD)/fs.img
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

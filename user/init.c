@@ -1,12 +1,13 @@
 /*
  * init: the first program, spawned by the memory server with the words of
- * the kernel command line as its arguments. It starts the console server
- * and the block driver, then runs the shell and starts it again whenever
+ * the kernel command line as its arguments. It starts the console server,
+ * the block driver and the file system server, then runs the shell and starts it again whenever
  * it ends, reporting any server that dies. It also adopts orphans, and
  * reaps them.
  *
  * Words of the command line that change what it does (the graders use them):
  *   noconsole       start no console server: output goes to the kernel console
+ *   nofs            start no file system server (the block driver still starts)
  *   blk.WORD        give the block driver the argument WORD (blk.stop=40 ->
  *                   stop=40): its crash-test hooks, servers/blk/main.c
  *   run=PROG ARGS   run PROG with the words after it instead of the shell,
@@ -18,7 +19,7 @@
 
 #define SERVER_START_MS 3000   /* how long a server may take to register */
 
-static long console_pid, blk_pid;
+static long console_pid, blk_pid, fs_pid;
 
 /* Explain how a process ended, e.g. "exited with status 1". */
 static const char *ending(int status, char *buf, size_t n)
@@ -100,6 +101,8 @@ static noreturn void run_shell(void)
 				printf("init: console server %s\n", ending(status, why, sizeof(why)));
 			else if (pid == blk_pid)
 				printf("init: blk server %s\n", ending(status, why, sizeof(why)));
+			else if (pid == fs_pid)
+				printf("init: fs server %s\n", ending(status, why, sizeof(why)));
 			else if (pid < 0)
 				sleep_ms(100);
 		}
@@ -118,13 +121,15 @@ static noreturn void run_shell(void)
 
 int main(int argc, char **argv)
 {
-	bool console = true;
+	bool console = true, nofs = false;
 	int run = 0;
 	char *blk_argv[MEM_ARGC_MAX + 1] = { "blk" };
 	int blk_argc = 1;
 	for (int i = 1; i < argc && !run; i++) {
 		if (strcmp(argv[i], "noconsole") == 0)
 			console = false;
+		else if (strcmp(argv[i], "nofs") == 0)
+			nofs = true;
 		else if (strncmp(argv[i], "blk.", 4) == 0 && blk_argc < MEM_ARGC_MAX)
 			blk_argv[blk_argc++] = argv[i] + 4;
 		else if (strncmp(argv[i], "run=", 4) == 0)
@@ -138,6 +143,10 @@ int main(int argc, char **argv)
 	}
 	/* Without it the system still runs, with no files: start_server says why. */
 	blk_pid = start_server(BLK_NAME, blk_argv, SPAWN_SERVER | SPAWN_DEV_VIRTIO);
+	if (blk_pid > 0 && !nofs) {
+		char *fs_argv[] = { "fs", NULL };
+		fs_pid = start_server(FS_NAME, fs_argv, SPAWN_SERVER);
+	}
 	if (run) {
 		argv[run] += 4;   /* the program's name, after "run=" */
 		return run_one(&argv[run]);

@@ -1,9 +1,11 @@
-/* Standard input and output: file descriptors 0, 1 and 2 are the console
- * server (include/mica/proto/console.h). Output to fd 1 is buffered and
- * written a whole line at a time, so that lines of programs printing at
- * the same time never mix. Where there is no console server (a root task,
- * or a system booted without one) output goes to the kernel's console. */
+/* The console as a file: reads and writes of descriptors that name the
+ * console (include/mica/proto/console.h), and standard output's buffer.
+ * Output to fd 1 is buffered and written a whole line at a time, so that
+ * lines of programs printing at the same time never mix. Where there is
+ * no console server (a root task, or a system booted without one) output
+ * goes to the kernel's console. The descriptor table is file.c's. */
 #include "mica.h"
+#include "fd.h"
 #include <mica/proto/console.h>
 
 static long console;   /* its task ID; 0: not found yet */
@@ -42,7 +44,7 @@ static long console_call(struct msg *m, const void *sbuf, size_t slen, void *rbu
 	return r;
 }
 
-static long console_write(const void *buf, size_t n)
+long console_write(const void *buf, size_t n)
 {
 	const char *p = buf;
 	for (size_t done = 0; done < n;) {
@@ -56,6 +58,15 @@ static long console_write(const void *buf, size_t n)
 		done += chunk;
 	}
 	return (long)n;
+}
+
+/* One line (with its '\n'), or 0 at end of input. */
+long console_read(void *buf, size_t n)
+{
+	size_t cap = n < CONS_LINE_MAX ? n : CONS_LINE_MAX;
+	struct msg m = { CONS_READ, { cap } };
+	long r = console_call(&m, NULL, 0, buf, cap);
+	return r == -ENODEV ? 0 : r;
 }
 
 /* Bytes of the buffer up to and with its last '\n', 0 if it has none. */
@@ -81,7 +92,7 @@ static void out_unlock(void)
 static void flush_locked(void)
 {
 	if (out.n)
-		console_write(out.buf, out.n);
+		fd_write(1, out.buf, out.n);
 	out.n = 0;
 }
 
@@ -94,13 +105,13 @@ void flush(void)
 
 /* Buffer n bytes for stdout; write out what is buffered when it holds a
  * whole line or would overflow. */
-static long stdout_write(const char *p, size_t n)
+long stdout_write(const char *p, size_t n)
 {
 	out_lock();
 	if (out.n + n > sizeof(out.buf))
 		flush_locked();
 	if (n > sizeof(out.buf)) {
-		long r = console_write(p, n);
+		long r = fd_write(1, p, n);
 		out_unlock();
 		return r;
 	}
@@ -108,35 +119,12 @@ static long stdout_write(const char *p, size_t n)
 	out.n += n;
 	size_t lines = whole_lines();
 	if (lines) {   /* whole lines go out; a partial one waits for its end */
-		console_write(out.buf, lines);
+		fd_write(1, out.buf, lines);
 		memmove(out.buf, out.buf + lines, out.n - lines);
 		out.n -= lines;
 	}
 	out_unlock();
 	return (long)n;
-}
-
-long write(int fd, const void *buf, size_t n)
-{
-	if (fd == 1)
-		return startinfo ? stdout_write(buf, n) : debug_write(buf, n);
-	if (fd == 2) {
-		flush();   /* what was printed before comes first */
-		return console_write(buf, n);   /* (the kernel console for a root task) */
-	}
-	return -EBADF;
-}
-
-/* Read from fd 0: one line (with its '\n'), or 0 at end of input. */
-long read(int fd, void *buf, size_t n)
-{
-	if (fd != 0)
-		return -EBADF;
-	flush();   /* a prompt shows before we wait */
-	size_t cap = n < CONS_LINE_MAX ? n : CONS_LINE_MAX;
-	struct msg m = { CONS_READ, { cap } };
-	long r = console_call(&m, NULL, 0, buf, cap);
-	return r == -ENODEV ? 0 : r;
 }
 
 long console_set_fg(long pid)

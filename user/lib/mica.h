@@ -13,6 +13,8 @@
 #include <mica/syscall.h>
 #include <mica/bootinfo.h>
 #include <mica/proto/mem.h>
+#include <mica/proto/fs.h>
+#include <mica/fsformat.h>
 
 #define noreturn __attribute__((noreturn))
 
@@ -160,6 +162,11 @@ extern const struct mem_startinfo *startinfo;   /* NULL in a root task */
 long getpid(void);
 long spawn(char *const argv[]);                 /* argv[0] names the program -> pid */
 long spawn_flags(char *const argv[], int flags); /* with SPAWN_* rights (privileged) */
+/* The child's 0, 1 and 2 are our descriptors fds[0..2] (-1: none); spawn
+ * gives it our own 0, 1 and 2. A program not in the boot archive is loaded
+ * from /bin/NAME (or from argv[0] itself if it holds a '/'). */
+long spawn_fds(char *const argv[], const int fds[3]);
+long spawn_full(char *const argv[], int flags, const int fds[3]);
 /* Wait for child pid (0: any); status gets the exit code in bits 0..7 and
  * how it ended (EXIT_*) above: WCODE(s), WHOW(s). options: WAIT_NOHANG. */
 long waitpid(long pid, int *status, int options);
@@ -194,16 +201,45 @@ struct req {
 /* Serve forever: dispatch(r) answers each request (its result is the
  * reply's label), with bulk data received into inbuf. */
 noreturn void server_loop(long (*dispatch)(struct req *r), void *inbuf, size_t cap);
+/* The same, calling idle() whenever no request came for wait_ms() ms (asked
+ * again before each wait; IPC_FOREVER: no limit). */
+noreturn void server_loop_idle(long (*dispatch)(struct req *r), void *inbuf, size_t cap,
+                               uint64_t (*wait_ms)(void), void (*idle)(void));
 /* Answer a held request: label result, with len bytes of bulk data.
  * Returns 0, or -E... if the client is gone. Never blocks. */
 long reply_later(uint64_t sender, long result, const void *data, size_t len);
 
-/* ---- files (io.c): 0, 1, 2 are the console ---- */
-long read(int fd, void *buf, size_t n);
-long write(int fd, const void *buf, size_t n);
+/* ---- files (file.c, io.c; the protocol: include/mica/proto/fs.h) ----
+ * A descriptor names the console or an open file, directory or pipe end
+ * of the file system server. 0, 1 and 2 are what the parent gave (the
+ * console, unless redirected). Relative paths start at the working
+ * directory. Output to 1 is buffered by whole lines. */
+int open(const char *path, int flags);          /* O_* -> fd */
+long close(int fd);
+long read(int fd, void *buf, size_t n);         /* console: one line; 0 at the end */
+long write(int fd, const void *buf, size_t n);  /* all of it, or -E... */
+long lseek(int fd, long off, int whence);       /* SEEK_* -> the new offset */
+long stat(const char *path, struct fs_stat *st);
+long fstat(int fd, struct fs_stat *st);
+long mkdir(const char *path);
+long rmdir(const char *path);
+long unlink(const char *path);
+long link(const char *old, const char *new);
+long rename(const char *old, const char *new);
+long readdir(int fd, struct fs_dirent *ents, size_t max);   /* -> entries, 0 at the end */
+long fsync(int fd);
+long sync(void);
+long pipe(int fds[2]);                          /* fds[0] reads, fds[1] writes */
+long dup(int fd);
+long dup2(int fd, int to);
+long chdir(const char *path);
+const char *getcwd(void);
+struct fs_statfs { uint64_t free_blocks, free_inodes, handles, dirty; };
+long fs_statfs(struct fs_statfs *st);
 void flush(void);                               /* write out buffered stdout */
 int dprintf(int fd, const char *fmt, ...);
 long console_set_fg(long pid);                  /* the process ^C ends */
+const char *strerror(long err);                 /* "no such file", for -ENOENT or ENOENT */
 
 /* ---- memory (malloc.c) ---- */
 void *malloc(size_t n);

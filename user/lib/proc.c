@@ -1,6 +1,7 @@
 /* The client side of the memory server's protocol (include/mica/proto/mem.h):
  * processes, the heap, and finding servers. */
 #include "mica.h"
+#include "fd.h"
 
 long getpid(void)
 {
@@ -16,27 +17,97 @@ long mem_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t r
 	return err < 0 ? err : (long)m->label;
 }
 
-long spawn_flags(char *const argv[], int flags)
+/* Stage the program file at path for our next spawn (MEM_IMAGE). */
+static long stage_image(const char *path)
 {
-	char buf[MEM_ARGV_MAX];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	struct fs_stat st;
+	long r = fstat(fd, &st);
+	if (r == 0 && st.type != FS_STAT_FILE)
+		r = -EACCES;
+	else if (r == 0 && (st.size == 0 || st.size > MEM_IMAGE_MAX))
+		r = -ENOEXEC;
+	static char chunk[FS_IO_MAX];
+	for (uint64_t off = 0; r == 0 && off < st.size;) {
+		long n = read(fd, chunk, sizeof(chunk));
+		if (n <= 0) {
+			r = n < 0 ? n : -EIO;
+			break;
+		}
+		struct msg m = { MEM_IMAGE, { off, st.size } };
+		r = mem_call(&m, chunk, (size_t)n, NULL, 0);
+		off += (uint64_t)n;
+	}
+	close(fd);
+	return r;
+}
+
+/* MEM_SPAWN: argv strings, then (8-byte aligned) what the child inherits. */
+static long spawn_call(const char *strings, size_t len, int argc, int flags,
+                       const struct mem_inherit *in)
+{
+	static char buf[MEM_ARGV_MAX + 8 + sizeof(struct mem_inherit)];
+	size_t at = (len + 7) & ~7UL;
+	memcpy(buf, strings, len);
+	memset(buf + len, 0, at - len);
+	memcpy(buf + at, in, sizeof(*in));
+	struct msg m = { MEM_SPAWN, { (uint64_t)argc, (uint64_t)flags, len } };
+	return mem_call(&m, buf, at + sizeof(*in), NULL, 0);
+}
+
+long spawn_full(char *const argv[], int flags, const int fds[3])
+{
+	char strings[MEM_ARGV_MAX];
 	size_t len = 0;
 	int argc = 0;
 	for (; argv[argc]; argc++) {
 		size_t n = strlen(argv[argc]) + 1;
-		if (argc == MEM_ARGC_MAX || len + n > sizeof(buf))
+		if (argc == MEM_ARGC_MAX || len + n > sizeof(strings))
 			return -E2BIG;
-		memcpy(buf + len, argv[argc], n);
+		memcpy(strings + len, argv[argc], n);
 		len += n;
 	}
 	if (argc == 0)
 		return -EINVAL;
-	struct msg m = { MEM_SPAWN, { (uint64_t)argc, (uint64_t)flags } };
-	return mem_call(&m, buf, len, NULL, 0);
+	flush();   /* our output so far comes before the child's */
+	static struct mem_inherit in;
+	long r = inherit_fill(&in, fds);
+	if (r < 0)
+		return r;
+	/* a program of the boot archive, else one from the disk: /bin/NAME */
+	r = strchr(argv[0], '/') ? -ENOENT : spawn_call(strings, len, argc, flags, &in);
+	if (r == -ENOENT) {
+		char path[FS_PATH_MAX];
+		if (strchr(argv[0], '/'))
+			strncpy_z(path, argv[0], sizeof(path));
+		else
+			snprintf(path, sizeof(path), "/bin/%s", argv[0]);
+		r = stage_image(path);
+		if (r == -ENODEV || r == -ENOSYS)
+			r = -ENOENT;   /* no file system: the program is simply not there */
+		if (r == 0)
+			r = spawn_call(strings, len, argc, flags | SPAWN_IMAGE, &in);
+	}
+	if (r < 0)
+		inherit_undo(&in);
+	return r;
+}
+
+long spawn_flags(char *const argv[], int flags)
+{
+	return spawn_full(argv, flags, NULL);
+}
+
+long spawn_fds(char *const argv[], const int fds[3])
+{
+	return spawn_full(argv, 0, fds);
 }
 
 long spawn(char *const argv[])
 {
-	return spawn_flags(argv, 0);
+	return spawn_full(argv, 0, NULL);
 }
 
 long waitpid(long pid, int *status, int options)

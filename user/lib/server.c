@@ -10,12 +10,18 @@
 
 noreturn void server_loop(long (*dispatch)(struct req *r), void *inbuf, size_t cap)
 {
+	server_loop_idle(dispatch, inbuf, cap, NULL, NULL);
+}
+
+noreturn void server_loop_idle(long (*dispatch)(struct req *r), void *inbuf, size_t cap,
+                               uint64_t (*wait_ms)(void), void (*idle)(void))
+{
 	struct msg m = { 0 };
 	struct req r = { 0 };
 	bool reply = false;
 	prefault(inbuf, cap, true);   /* the kernel copies only into mapped pages */
 	for (;;) {
-		struct ipc_args a = { .filter = IPC_ANY, .timeout = IPC_FOREVER,
+		struct ipc_args a = { .filter = IPC_ANY, .timeout = wait_ms ? wait_ms() : IPC_FOREVER,
 		                      .sbuf = r.reply_data, .slen = r.reply_len,
 		                      .rbuf = inbuf, .rcap = cap };
 		uint64_t op = (reply ? IPC_REPLY_RECV : IPC_RECV) | IPC_BULK_RECV |
@@ -24,6 +30,8 @@ noreturn void server_loop(long (*dispatch)(struct req *r), void *inbuf, size_t c
 		long n = ipc(op, (long)r.sender, &m, &a, &sender);
 		r = (struct req){ (uint64_t)sender, &m, inbuf, n > 0 ? (size_t)n : 0, NULL, 0 };
 		if (n < 0) {
+			if (n == -ETIMEDOUT && idle)
+				idle();
 			reply = false;
 			continue;
 		}

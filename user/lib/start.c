@@ -1,5 +1,6 @@
 /* Program start-up: from _start (crt0.S) to main and exit. */
 #include "mica.h"
+#include "fd.h"
 
 const struct mem_startinfo *startinfo;
 
@@ -14,6 +15,7 @@ noreturn void start_c(uint64_t a0)
 	const struct mem_startinfo *si = (const struct mem_startinfo *)a0;
 	if (a0 == STARTINFO_VA && si->magic == STARTINFO_MAGIC) {
 		startinfo = si;
+		files_init();
 		exit(main((long)si->argc, si->argv));
 	}
 	exit(main((long)a0, NULL));

@@ -38,3 +38,32 @@ long strtol(const char *s, char **end, int base)
 		*end = (char *)(p == digits ? s : p);
 	return neg ? (long)(0 - v) : (long)v;
 }
+
+/* What an error number means, in a few words, for messages to people. */
+const char *strerror(long err)
+{
+	static const struct { int e; const char *s; } names[] = {
+		{ EPERM, "not permitted" }, { ENOENT, "no such file or directory" },
+		{ ESRCH, "no such process" }, { EINTR, "interrupted" }, { EIO, "I/O error" },
+		{ E2BIG, "argument list too long" }, { ENOEXEC, "not a program" },
+		{ EBADF, "bad file descriptor" }, { ECHILD, "no child" },
+		{ EAGAIN, "try again" }, { ENOMEM, "out of memory" },
+		{ EACCES, "permission denied" }, { EFAULT, "bad address" },
+		{ EBUSY, "busy" }, { EEXIST, "file exists" }, { ENODEV, "no file system" },
+		{ ENOTDIR, "not a directory" }, { EISDIR, "is a directory" },
+		{ EINVAL, "invalid argument" }, { ENFILE, "too many open files in the system" },
+		{ EMFILE, "too many open files" }, { EFBIG, "file too large" },
+		{ ENOSPC, "no space left" }, { ESPIPE, "cannot seek a pipe" },
+		{ EROFS, "read-only" }, { EMLINK, "too many links" }, { EPIPE, "broken pipe" },
+		{ ERANGE, "out of range" }, { ENAMETOOLONG, "name too long" },
+		{ ENOSYS, "not supported" }, { ENOTEMPTY, "directory not empty" },
+		{ EMSGSIZE, "message too long" }, { ETIMEDOUT, "timed out" },
+		{ EDEAD, "the server died" },
+	};
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == err)
+			return names[i].s;
+	return "unknown error";
+}

@@ -1,0 +1,397 @@
+/*
+ * Files for programs: the descriptor table, and the client side of the
+ * file system server's protocol (include/mica/proto/fs.h).
+ *
+ * A descriptor names the console or a handle at the file system server (a
+ * file, a directory or a pipe end). The table lives here, in the program;
+ * the server knows only handles. 0, 1 and 2 start as the parent said in
+ * the start-up block (struct mem_inherit): the console, or handles the
+ * parent lent, claimed here before main runs. The working directory is a
+ * string kept here too: a relative path is sent with it in front, and the
+ * server resolves the whole path.
+ */
+#include "mica.h"
+#include "fd.h"
+#include <mica/proto/fs.h>
+
+#define NFD 32
+
+enum { FD_FREE, FD_CONSOLE, FD_FILE };
+static struct {
+	uint8_t kind;
+	uint64_t handle;            /* FD_FILE: the server's handle */
+} fds[NFD] = { { FD_CONSOLE, 0 }, { FD_CONSOLE, 0 }, { FD_CONSOLE, 0 } };
+
+static char cwd[MEM_CWD_MAX] = "/";
+static long fs;                 /* the server's task ID; 0: not looked up */
+
+long fs_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap)
+{
+	if (fs <= 0) {
+		if (!startinfo)
+			return -ENOSYS;
+		fs = server_lookup(FS_NAME);
+		if (fs < 0) {
+			long err = fs;
+			fs = 0;
+			return err == -ENOENT ? -ENODEV : err;
+		}
+	}
+	long r = ipc_call_bulk(fs, m, sbuf, slen, rbuf, rcap);
+	if (r == -EDEAD || r == -ESRCH)
+		fs = 0;   /* it is gone: look it up again next time */
+	return r < 0 ? r : (long)m->label;
+}
+
+/* The absolute form of path: the working directory in front of a relative
+ * one. Returns the length with the NUL, or -ENAMETOOLONG. */
+static long absolute(const char *path, char *out)
+{
+	size_t n = strlen(path);
+	if (path[0] == '/') {
+		if (n + 1 > FS_PATH_MAX)
+			return -ENAMETOOLONG;
+		memcpy(out, path, n + 1);
+		return (long)n + 1;
+	}
+	size_t c = strlen(cwd);
+	if (c + 1 + n + 1 > FS_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(out, cwd, c);
+	if (c == 0 || out[c - 1] != '/')
+		out[c++] = '/';
+	memcpy(out + c, path, n + 1);
+	return (long)(c + n + 1);
+}
+
+/* A request whose bulk is one path. */
+static long path_call(uint64_t label, const char *path, uint64_t w0, void *rbuf, size_t rcap)
+{
+	char abs[FS_PATH_MAX];
+	long n = absolute(path, abs);
+	if (n < 0)
+		return n;
+	struct msg m = { label, { w0 } };
+	return fs_call(&m, abs, (size_t)n, rbuf, rcap);
+}
+
+/* A request whose bulk is two paths, "old\0new\0". */
+static long paths_call(uint64_t label, const char *a, const char *b)
+{
+	char buf[2 * FS_PATH_MAX];
+	long n = absolute(a, buf);
+	if (n < 0)
+		return n;
+	long k = absolute(b, buf + n);
+	if (k < 0)
+		return k;
+	struct msg m = { label, { 0 } };
+	return fs_call(&m, buf, (size_t)(n + k), NULL, 0);
+}
+
+static int fd_alloc(void)
+{
+	for (int i = 0; i < NFD; i++)
+		if (fds[i].kind == FD_FREE)
+			return i;
+	return -EMFILE;
+}
+
+static bool is_file(int fd)
+{
+	return fd >= 0 && fd < NFD && fds[fd].kind == FD_FILE;
+}
+
+static bool is_open(int fd)
+{
+	return fd >= 0 && fd < NFD && fds[fd].kind != FD_FREE;
+}
+
+int open(const char *path, int flags)
+{
+	int fd = fd_alloc();
+	if (fd < 0)
+		return fd;
+	long h = path_call(FS_OPEN, path, (uint64_t)flags, NULL, 0);
+	if (h < 0)
+		return (int)h;
+	fds[fd].kind = FD_FILE;
+	fds[fd].handle = (uint64_t)h;
+	return fd;
+}
+
+long close(int fd)
+{
+	if (!is_open(fd))
+		return -EBADF;
+	if (fd == 1)
+		flush();
+	long r = 0;
+	if (fds[fd].kind == FD_FILE) {
+		struct msg m = { FS_CLOSE, { fds[fd].handle } };
+		r = fs_call(&m, NULL, 0, NULL, 0);
+	}
+	fds[fd].kind = FD_FREE;
+	return r;
+}
+
+long fd_write(int fd, const void *buf, size_t n)
+{
+	if (!is_open(fd))
+		return -EBADF;
+	if (fds[fd].kind == FD_CONSOLE)
+		return startinfo ? console_write(buf, n) : debug_write(buf, n);
+	const char *p = buf;
+	size_t done = 0;
+	while (done < n) {   /* a pipe may take part of it: send the rest again */
+		size_t k = n - done < FS_IO_MAX ? n - done : FS_IO_MAX;
+		struct msg m = { FS_WRITE, { fds[fd].handle } };
+		long r = fs_call(&m, p + done, k, NULL, 0);
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+	}
+	return (long)n;
+}
+
+long write(int fd, const void *buf, size_t n)
+{
+	if (fd == 1 && is_open(1))
+		return startinfo ? stdout_write(buf, n) : debug_write(buf, n);
+	if (fd == 2)
+		flush();   /* what was printed before comes first */
+	return fd_write(fd, buf, n);
+}
+
+long read(int fd, void *buf, size_t n)
+{
+	if (!is_open(fd))
+		return -EBADF;
+	flush();   /* a prompt shows before we wait */
+	if (fds[fd].kind == FD_CONSOLE)
+		return console_read(buf, n);
+	struct msg m = { FS_READ, { fds[fd].handle, n < FS_IO_MAX ? n : FS_IO_MAX } };
+	return fs_call(&m, NULL, 0, buf, n < FS_IO_MAX ? n : FS_IO_MAX);
+}
+
+long lseek(int fd, long off, int whence)
+{
+	if (!is_file(fd))
+		return is_open(fd) ? -ESPIPE : -EBADF;
+	struct msg m = { FS_SEEK, { fds[fd].handle, (uint64_t)off, (uint64_t)whence } };
+	return fs_call(&m, NULL, 0, NULL, 0);
+}
+
+long stat(const char *path, struct fs_stat *st)
+{
+	return path_call(FS_STAT, path, 0, st, sizeof(*st));
+}
+
+long fstat(int fd, struct fs_stat *st)
+{
+	if (!is_file(fd)) {
+		if (!is_open(fd))
+			return -EBADF;
+		*st = (struct fs_stat){ 0, FS_STAT_PIPE, 1, 0, 0 };   /* the console: a stream */
+		return 0;
+	}
+	struct msg m = { FS_FSTAT, { fds[fd].handle } };
+	return fs_call(&m, NULL, 0, st, sizeof(*st));
+}
+
+long mkdir(const char *path)
+{
+	return path_call(FS_MKDIR, path, 0, NULL, 0);
+}
+
+long rmdir(const char *path)
+{
+	return path_call(FS_RMDIR, path, 0, NULL, 0);
+}
+
+long unlink(const char *path)
+{
+	return path_call(FS_UNLINK, path, 0, NULL, 0);
+}
+
+long link(const char *old, const char *new)
+{
+	return paths_call(FS_LINK, old, new);
+}
+
+long rename(const char *old, const char *new)
+{
+	return paths_call(FS_RENAME, old, new);
+}
+
+long readdir(int fd, struct fs_dirent *ents, size_t max)
+{
+	if (!is_file(fd))
+		return -EBADF;
+	size_t cap = max * sizeof(*ents) < FS_IO_MAX ? max * sizeof(*ents) : FS_IO_MAX;
+	struct msg m = { FS_READDIR, { fds[fd].handle, cap } };
+	long r = fs_call(&m, NULL, 0, ents, cap);
+	return r < 0 ? r : r / (long)sizeof(*ents);
+}
+
+long fsync(int fd)
+{
+	if (!is_file(fd))
+		return -EBADF;
+	if (fd == 1)
+		flush();
+	struct msg m = { FS_FSYNC, { fds[fd].handle } };
+	return fs_call(&m, NULL, 0, NULL, 0);
+}
+
+long sync(void)
+{
+	flush();
+	struct msg m = { FS_SYNC, { 0 } };
+	return fs_call(&m, NULL, 0, NULL, 0);
+}
+
+long fs_statfs(struct fs_statfs *st)
+{
+	struct msg m = { FS_STATFS, { 0 } };
+	long r = fs_call(&m, NULL, 0, NULL, 0);
+	if (r == 0)
+		*st = (struct fs_statfs){ m.w[0], m.w[1], m.w[2], m.w[3] };
+	return r;
+}
+
+long pipe(int p[2])
+{
+	int r = fd_alloc();
+	if (r < 0)
+		return r;
+	fds[r].kind = FD_CONSOLE;   /* reserved while we find the second */
+	int w = fd_alloc();
+	fds[r].kind = FD_FREE;
+	if (w < 0)
+		return w;
+	struct msg m = { FS_PIPE, { 0 } };
+	long err = fs_call(&m, NULL, 0, NULL, 0);
+	if (err < 0)
+		return err;
+	fds[r].kind = fds[w].kind = FD_FILE;
+	fds[r].handle = m.w[0];
+	fds[w].handle = m.w[1];
+	p[0] = r;
+	p[1] = w;
+	return 0;
+}
+
+/* Make descriptor to name what from names (closing what it named). */
+static long dup_into(int from, int to)
+{
+	uint64_t h = 0;
+	if (fds[from].kind == FD_FILE) {
+		struct msg m = { FS_DUP, { fds[from].handle } };
+		long r = fs_call(&m, NULL, 0, NULL, 0);
+		if (r < 0)
+			return r;
+		h = (uint64_t)r;
+	}
+	if (is_open(to))
+		close(to);
+	fds[to].kind = fds[from].kind;
+	fds[to].handle = h;
+	return to;
+}
+
+long dup(int fd)
+{
+	if (!is_open(fd))
+		return -EBADF;
+	int to = fd_alloc();
+	return to < 0 ? to : dup_into(fd, to);
+}
+
+long dup2(int fd, int to)
+{
+	if (!is_open(fd) || to < 0 || to >= NFD)
+		return -EBADF;
+	if (fd == to)
+		return to;
+	if (to == 1)
+		flush();
+	return dup_into(fd, to);
+}
+
+long chdir(const char *path)
+{
+	char canon[FS_PATH_MAX];
+	long r = path_call(FS_REALPATH, path, 0, canon, sizeof(canon));
+	if (r < 0)
+		return r;
+	if (r == 0 || (size_t)r > sizeof(cwd) || canon[r - 1] != 0)
+		return -EIO;
+	memcpy(cwd, canon, (size_t)r);
+	return 0;
+}
+
+const char *getcwd(void)
+{
+	return cwd;
+}
+
+/* What a child gets as 0, 1 and 2 (fds[i] of ours; -1: nothing), and our
+ * working directory. A file is lent: the child claims it (files_init). */
+long inherit_fill(struct mem_inherit *in, const int which[3])
+{
+	memset(in, 0, sizeof(*in));
+	memcpy(in->cwd, cwd, sizeof(in->cwd));
+	for (int i = 0; i < 3; i++) {
+		int fd = which ? which[i] : i;
+		if (!is_open(fd)) {
+			in->fd[i].kind = INHERIT_NONE;
+		} else if (fds[fd].kind == FD_CONSOLE) {
+			in->fd[i].kind = INHERIT_CONSOLE;
+		} else {
+			struct msg m = { FS_LEND, { fds[fd].handle } };
+			long h = fs_call(&m, NULL, 0, NULL, 0);
+			if (h < 0) {
+				inherit_undo(in);
+				return h;
+			}
+			in->fd[i].kind = INHERIT_FILE;
+			in->fd[i].handle = (uint64_t)h;
+			in->fd[i].token = m.w[0];
+		}
+	}
+	return 0;
+}
+
+/* The spawn failed: take back what was lent. */
+void inherit_undo(struct mem_inherit *in)
+{
+	for (int i = 0; i < 3; i++)
+		if (in->fd[i].kind == INHERIT_FILE) {
+			struct msg m = { FS_CLOSE, { in->fd[i].handle } };
+			fs_call(&m, NULL, 0, NULL, 0);
+			in->fd[i].kind = INHERIT_NONE;
+		}
+}
+
+/* At start-up: 0, 1, 2 and the working directory from the parent. */
+void files_init(void)
+{
+	if (!startinfo || !startinfo->inherited)
+		return;
+	const struct mem_inherit *in = &startinfo->inherit;
+	if (in->cwd[0] == '/')
+		strncpy_z(cwd, in->cwd, sizeof(cwd));
+	for (int i = 0; i < 3; i++) {
+		fds[i].kind = FD_FREE;
+		if (in->fd[i].kind == INHERIT_CONSOLE) {
+			fds[i].kind = FD_CONSOLE;
+		} else if (in->fd[i].kind == INHERIT_FILE) {
+			struct msg m = { FS_CLAIM, { in->fd[i].handle, in->fd[i].token } };
+			if (fs_call(&m, NULL, 0, NULL, 0) == 0) {
+				fds[i].kind = FD_FILE;
+				fds[i].handle = in->fd[i].handle;
+			}
+		}
+	}
+}
