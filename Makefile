@@ -61,7 +61,7 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
+.PHONY: crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
 all: check-tools $(BUILD)/kernel.elf $(FSIMG)
 
 help:
@@ -72,6 +72,7 @@ help:
 	@echo "make test       every test: host tests, QEMU tests, all labs' grades"
 	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
 	@echo "make fuzz       the system call fuzzer (SEED=s N=calls CPUS=c)"
+	@echo "make crashtest  crash the disk at POINTS=n points (and STOPS=k real stops), check it"
 	@echo "make handin     pack the tree for submission: handin-LAB.tar.gz"
 	@echo "make fs-reset   a fresh disk image (build/fs.img): files made in QEMU are lost"
 	@echo "make clean      remove build/"
@@ -216,13 +217,19 @@ print-nm:
 grade: all
 	@python3 grade/grade-$(LAB).py $(GRADEFLAGS)
 
-test: all check-qemu $(BUILD)/host/fdt_test
+test: all check-qemu $(BUILD)/host/fdt_test $(BUILD)/host/mkfs $(BUILD)/host/fsck
 	@python3 grade/runtests.py
 
 include grade/host/host.mk
 
 bench: all check-qemu
 	@python3 grade/bench.py
+
+# The crash test: make crashtest POINTS=n (crash points replayed) STOPS=k
+POINTS ?= 1000
+STOPS ?= 10
+crashtest: all check-qemu $(BUILD)/host/fsck
+	@python3 grade/crashtest.py --points $(POINTS) --stops $(STOPS)
 
 # The system call fuzzer: make fuzz SEED=s N=calls CPUS=c
 SEED ?= 1

@@ -79,6 +79,13 @@ def mkfs_tests(tally):
     host_program(tally, "mkfs and fsck", [sys.executable, "grade/host/mkfs_test.py"])
 
 
+def crash_test(tally):
+    """The file system after a crash at 250 points of a workload, and 4 real stops."""
+    print("== crashtest: the disk cut off at 250 points of a write-heavy workload")
+    host_program(tally, "crashtest", [sys.executable, "grade/crashtest.py", "--points", "250",
+                                      "--stops", "4"])
+
+
 def gdb_test(tally):
     """make qemu-gdb waits for GDB; gdb-multiarch with the .gdbinit it writes
     stops at a breakpoint in kmain, the kernel's C entry."""
@@ -224,6 +231,7 @@ def main():
     for lab in LABS:
         grade_lab(tally, lab)
     fuzz_test(tally)
+    crash_test(tally)
     bench_test(tally)
     lab_integrity(tally)
     if tally.failed:
