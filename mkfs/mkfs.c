@@ -2,7 +2,7 @@
  * mkfs: build a Mica file system image on the host (the format is
  * include/mica/fsformat.h; mkfs/README.md has examples).
  *
- *   mkfs [-b BLOCKS] [-i INODES] [-l LOGBLOCKS] OUT.img [ENTRY ...]
+ *   mkfs [--keep OLD.img] [-b BLOCKS] [-i INODES] [-l LOGBLOCKS] OUT.img [ENTRY ...]
  *
  * An ENTRY is one of
  *   PATH        the host file PATH, put at /<its basename>
@@ -10,14 +10,23 @@
  *               way (a DEST ending in '/' gets SRC's basename added)
  *   DEST/       an empty directory DEST (nothing happens if it exists)
  *
- * mkfs works in two steps. First it reads the whole command line into a
- * tree of nodes and checks it: names, duplicates, file sizes, and whether
- * everything fits in the blocks and inodes asked for. Only then does it
- * lay the image out in memory and write it in one go, so a refused image
- * leaves no output file behind. Every refusal is one line on stderr and
- * exit status 1.
+ * --keep also copies every file and directory of the image OLD.img that
+ * the ENTRYs do not name (an ENTRY's file replaces the old one at its
+ * path; directories are merged), so that rebuilding an image keeps what
+ * a user made in it. OLD.img is read as the file system would see it
+ * after recovery, and only if fsck's checks find it consistent; a
+ * damaged one is left out with a message, a missing one silently.
+ *
+ * mkfs works in two steps. First it reads the whole command line (and
+ * OLD.img's tree) into a tree of nodes and checks it: names, duplicates,
+ * file sizes, and whether everything fits in the blocks and inodes asked
+ * for. Only then does it lay the image out in memory and write it in one
+ * go, to a temporary file renamed over OUT.img at the end, so a refused
+ * or failed image leaves OUT.img as it was (OUT.img may be OLD.img).
+ * Every refusal is one line on stderr and exit status 1.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +46,8 @@ struct node {
 	struct node *next;      /* ... the next one, in command-line order */
 	uint32_t nchild;        /* a directory: its entries (without . and ..) */
 	uint32_t nsubdir;       /* a directory: how many of them are directories */
-	const char *src;        /* a file: the host file it comes from */
+	const char *src;        /* a file: the host file it comes from, ... */
+	uint32_t old_inum;      /* ... or (if not 0) its inode in the old image */
 	uint64_t size;          /* a file: its size in bytes */
 	uint32_t inum;
 };
@@ -47,7 +57,19 @@ static struct fsimg img;
 static struct fs_super sb;
 static uint32_t next_block;             /* the next free data block */
 static uint32_t next_inum = FS_ROOT_INUM;
-static uint64_t nfiles, ndirs = 1;      /* the root counts */
+static uint64_t nfiles, ndirs = 1;      /* the root counts; a file with two names once */
+
+/* What --keep keeps from the old image: the image itself (read through its
+ * log), and per inode of it, the inode its file gets in the new image and
+ * how many of its names are kept (a hard link keeps one inode). */
+static const char *old_path;
+static struct fsimg old;
+static struct fs_super old_sb;
+static struct kept_file {
+	uint32_t inum;
+	uint32_t nlink;
+} *kept;
+static uint64_t kept_files, kept_dirs, kept_blocks;
 
 /* Print "mkfs: <message>" on stderr and exit with status 1. */
 static void die(const char *fmt, ...)
@@ -63,7 +85,8 @@ static void die(const char *fmt, ...)
 
 static void usage(void)
 {
-	die("usage: mkfs [-b BLOCKS] [-i INODES] [-l LOGBLOCKS] OUT.img [PATH | DEST=SRC | DEST/ ...]");
+	die("usage: mkfs [--keep OLD.img] [-b BLOCKS] [-i INODES] [-l LOGBLOCKS] OUT.img "
+	    "[PATH | DEST=SRC | DEST/ ...]");
 }
 
 /* s with control characters shown as '?', so a message stays one line. */
@@ -144,10 +167,8 @@ static struct node *add_child(struct node *dir, const char *s, size_t len, int i
 	if (isdir) {
 		dir->nsubdir++;
 		ndirs++;
-	} else {
-		nfiles++;
 	}
-	return n;
+	return n;            /* a file is counted once its contents are known */
 }
 
 /* Note host file src as the contents of file n; refuse it if it is not a
@@ -166,6 +187,7 @@ static void set_source(struct node *n, const char *src)
 		    shown(src), (long long)st.st_size, FS_MAXFILE);
 	n->src = src;
 	n->size = (uint64_t)st.st_size;
+	nfiles++;
 }
 
 /* Put a directory (src NULL) or the host file src at path, making the
@@ -247,6 +269,132 @@ static void add_entry(const char *arg)
 	free(path);
 }
 
+/* ---- --keep: the old image's files ---- */
+
+/* Blocks kept file ip (of the old image) takes in the new one: its data
+ * blocks, holes staying holes, and the indirect blocks that map them.
+ * File blocks from FS_NDIRECT on are mapped by indirect block number
+ * (fbn - FS_NDIRECT) / FS_NINDIRECT: 0 is addrs[FS_IND], the others hang
+ * from the double-indirect block. */
+static uint64_t kept_file_blocks(const struct fs_dinode *ip)
+{
+	uint64_t total = 0, last_ind = UINT64_MAX;
+	int dind = 0;
+	uint32_t bno;
+	for (uint64_t fbn = 0; fbn < fsimg_nblocks(ip->size); fbn++) {
+		if (fsimg_bmap(&old, &old_sb, ip, fbn, &bno) < 0 || bno == 0)
+			continue;
+		total++;
+		if (fbn < FS_NDIRECT)
+			continue;
+		uint64_t ind = (fbn - FS_NDIRECT) / FS_NINDIRECT;
+		if (ind != last_ind)
+			total++;                        /* the indirect block mapping fbn */
+		if (ind > 0 && !dind)
+			total++;                        /* the double-indirect block above it */
+		dind |= ind > 0;
+		last_ind = ind;
+	}
+	return total;
+}
+
+/* Make n one more name of the old image's file inum. */
+static void keep_file(struct node *n, uint32_t inum, const struct fs_dinode *ip)
+{
+	n->old_inum = inum;
+	n->size = ip->size;
+	if (kept[inum].nlink++ > 0)
+		return;         /* a hard link: the file is counted already */
+	nfiles++;
+	kept_files++;
+	kept_blocks += kept_file_blocks(ip);
+}
+
+/* Add to d every entry of the old image's directory dp that the ENTRYs
+ * do not name, and merge dp's subdirectories with d's of the same name.
+ * A name the ENTRYs use for something else keeps the ENTRY's. */
+static void keep_dir(struct node *d, const struct fs_dinode *dp)
+{
+	unsigned n;
+	for (uint64_t fbn = 0; fbn < fsimg_dir_nblocks(dp); fbn++) {
+		const struct fs_dirent *blk = fsimg_dir_block(&old, &old_sb, dp, fbn, &n);
+		for (unsigned i = 0; blk && i < n; i++) {
+			const struct fs_dirent *e = &blk[i];
+			if (e->inum == 0)
+				continue;       /* a free slot: its name may be anything */
+			size_t len = strlen(e->name);       /* the check saw its NUL */
+			if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+				continue;
+			const struct fs_dinode *ip = fsimg_inode(&old, &old_sb, e->inum);
+			struct node *c = find_child(d, e->name, len);
+			if (c && c->isdir && ip->type == FS_T_DIR) {
+				keep_dir(c, ip);
+			} else if (c == NULL && ip->type == FS_T_DIR) {
+				kept_dirs++;
+				keep_dir(add_child(d, e->name, len, 1), ip);
+			} else if (c == NULL) {
+				keep_file(add_child(d, e->name, len, 0), e->inum, ip);
+			}
+		}
+	}
+}
+
+/* Whether the old image at path is one fsck finds consistent, once read
+ * through its log as the file system would after recovery; if not, say
+ * why on stderr. */
+static int old_is_consistent(const char *path)
+{
+	char why[256];
+	struct fsimg_check c = { .img = &old };     /* no report: count only */
+
+	if (fsimg_read(&old, path, why, sizeof(why)) < 0) {
+		fprintf(stderr, "mkfs: %s is damaged (cannot read it: %s): not keeping its files\n",
+			shown(path), why);
+		return 0;
+	}
+	if (fsimg_check_super(&c) == 0) {
+		fsimg_log_install(&c, fsimg_check_log(&c));
+		fsimg_check_files(&c);
+	}
+	if (c.problems) {
+		fprintf(stderr, "mkfs: %s is damaged (%lu %s): not keeping its files\n", shown(path),
+			c.problems, c.problems == 1 ? "inconsistency" : "inconsistencies");
+		return 0;
+	}
+	old_sb = c.sb;
+	return 1;
+}
+
+/* --keep path: add the old image's files and directories to the tree,
+ * unless it is missing or damaged (then the ENTRYs alone make the image:
+ * a broken old image must not stop a build). */
+static void keep_old(const char *path)
+{
+	struct stat st;
+	old_path = path;
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return;
+	if (!old_is_consistent(path))
+		return;
+	kept = calloc(old_sb.ninodes, sizeof(*kept));
+	if (kept == NULL)
+		die("out of memory for the inodes of %s", shown(path));
+	keep_dir(&root, fsimg_inode(&old, &old_sb, FS_ROOT_INUM));
+}
+
+/* For a refusal: what is being kept from the old image, or "". */
+static const char *keeping(void)
+{
+	static char buf[600];
+	if (kept_files + kept_dirs == 0)
+		return "";
+	snprintf(buf, sizeof(buf), " (with %llu files and %llu directories kept from %s)",
+		 (unsigned long long)kept_files, (unsigned long long)kept_dirs, shown(old_path));
+	return buf;
+}
+
+/* ---- checking that everything fits ---- */
+
 /* Blocks a file of size bytes takes: its data blocks, plus the indirect
  * block and the double-indirect block with its indirect blocks, if used. */
 static uint64_t file_blocks(uint64_t size)
@@ -266,16 +414,21 @@ static uint64_t dir_size(const struct node *d)
 	return ((uint64_t)d->nchild + 2 + FS_DPB - 1) / FS_DPB * FS_BSIZE;
 }
 
-/* Data blocks the tree under d needs; refuse a directory whose nlink
- * (2 + subdirectories) would not fit in 16 bits. */
+/* Data blocks the tree under d needs, without kept files (kept_blocks
+ * counts those, once per inode); refuse a directory whose nlink (2 +
+ * subdirectories) would not fit in 16 bits. */
 static uint64_t tree_blocks(const struct node *d)
 {
 	uint64_t total = file_blocks(dir_size(d));
 	if (d->nsubdir > MKFS_MAX_NLINK - 2)
 		die("directory '%s' has %u subdirectories, at most %u (nlink is 16 bits)",
 		    d == &root ? "/" : d->name, d->nsubdir, MKFS_MAX_NLINK - 2);
-	for (const struct node *c = d->child; c; c = c->next)
-		total += c->isdir ? tree_blocks(c) : file_blocks(c->size);
+	for (const struct node *c = d->child; c; c = c->next) {
+		if (c->isdir)
+			total += tree_blocks(c);
+		else if (c->old_inum == 0)
+			total += file_blocks(c->size);
+	}
 	return total;
 }
 
@@ -298,15 +451,17 @@ static uint64_t min_blocks(uint32_t ninodes, uint32_t nlog, uint64_t data)
 /* Refuse a tree that does not fit in blocks blocks and ninodes inodes. */
 static void check_fits(uint32_t blocks, uint32_t ninodes, uint32_t nlog)
 {
-	uint64_t need = min_blocks(ninodes, nlog, tree_blocks(&root));
+	uint64_t need = min_blocks(ninodes, nlog, tree_blocks(&root) + kept_blocks);
 	if (need > blocks)
-		die("image too small: needs at least %llu blocks, got %u",
-		    (unsigned long long)need, blocks);
+		die("image too small: needs at least %llu blocks, got %u%s",
+		    (unsigned long long)need, blocks, keeping());
 	uint64_t entries = nfiles + ndirs - 1;
 	if (entries + 2 > ninodes)
-		die("too many files: %llu files and directories need %llu inodes, the image has %u",
-		    (unsigned long long)entries, (unsigned long long)entries + 2, ninodes);
+		die("too many files: %llu files and directories need %llu inodes, the image has %u%s",
+		    (unsigned long long)entries, (unsigned long long)entries + 2, ninodes, keeping());
 }
+
+/* ---- laying out the image ---- */
 
 /* A new data block, marked in use. */
 static uint32_t alloc_block(void)
@@ -343,11 +498,22 @@ static uint8_t *append_block(struct fs_dinode *ip, uint64_t fbn)
 	return fsimg_block(&img, *slot);
 }
 
+/* The inode for node c: a new one, except for a kept file's second name. */
+static uint32_t new_inum(const struct node *c)
+{
+	if (c->old_inum == 0)
+		return ++next_inum;
+	struct kept_file *k = &kept[c->old_inum];
+	if (k->inum == 0)
+		k->inum = ++next_inum;
+	return k->inum;
+}
+
 /* Number every node under d: first d's entries, then each subdirectory's. */
 static void assign_inums(struct node *d)
 {
 	for (struct node *c = d->child; c; c = c->next)
-		c->inum = ++next_inum;
+		c->inum = new_inum(c);
 	for (struct node *c = d->child; c; c = c->next)
 		if (c->isdir)
 			assign_inums(c);
@@ -371,6 +537,23 @@ static void write_file(const struct node *n)
 			die("cannot read %s: it is shorter than it was", shown(n->src));
 	}
 	fclose(f);
+}
+
+/* Write kept file n: its inode, and its blocks copied from the old image
+ * (holes stay holes), unless another of its names wrote it already. */
+static void write_kept_file(const struct node *n)
+{
+	struct fs_dinode *ip = fsimg_inode(&img, &sb, n->inum);
+	const struct fs_dinode *oip = fsimg_inode(&old, &old_sb, n->old_inum);
+	uint32_t bno;
+	if (ip->type == FS_T_FILE)
+		return;
+	ip->type = FS_T_FILE;
+	ip->nlink = (uint16_t)kept[n->old_inum].nlink;  /* at most the old nlink */
+	ip->size = oip->size;
+	for (uint64_t fbn = 0; fbn < fsimg_nblocks(oip->size); fbn++)
+		if (fsimg_bmap(&old, &old_sb, oip, fbn, &bno) == 0 && bno != 0)
+			memcpy(append_block(ip, fbn), fsimg_block(&old, bno), FS_BSIZE);
 }
 
 /* Fill in directory entry e. */
@@ -406,6 +589,8 @@ static void write_dir(const struct node *d, const struct node *parent)
 	for (c = d->child; c; c = c->next) {
 		if (c->isdir)
 			write_dir(c, d);
+		else if (c->old_inum)
+			write_kept_file(c);
 		else
 			write_file(c);
 	}
@@ -448,32 +633,42 @@ static void build(uint32_t blocks, uint32_t ninodes, uint32_t nlog)
 	write_dir(&root, &root);        /* the root's ".." is itself */
 }
 
-/* Write the image to path; remove what was written if that fails. */
+/* Write the image to path: to a temporary file beside it first, renamed
+ * over path when whole, so path never holds half an image. */
 static void write_image(const char *path)
 {
-	FILE *f = fopen(path, "wb");
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= sizeof(tmp))
+		die("%s: path too long", shown(path));
+	FILE *f = fopen(tmp, "wb");
 	if (f == NULL)
-		die("cannot create %s: %s", shown(path), strerror(errno));
+		die("cannot create %s: %s", shown(tmp), strerror(errno));
 	int bad = fwrite(img.data, FS_BSIZE, img.size, f) != img.size;
 	bad |= fclose(f) != 0;
-	if (bad) {
-		int err = errno;
-		unlink(path);
-		die("cannot write %s: %s", shown(path), strerror(err));
-	}
+	if (!bad && rename(tmp, path) == 0)
+		return;
+	int err = errno;
+	unlink(tmp);
+	die("cannot write %s: %s", shown(path), strerror(err));
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option long_options[] = {
+		{ "keep", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
 	uint32_t blocks = FS_DEFAULT_BLOCKS, ninodes = FS_DEFAULT_INODES, nlog = FS_DEFAULT_LOG;
+	const char *keep = NULL;
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "+b:i:l:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+b:i:l:", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'b': blocks = parse_number(opt, optarg); break;
 		case 'i': ninodes = parse_number(opt, optarg); break;
 		case 'l': nlog = parse_number(opt, optarg); break;
+		case 'k': keep = optarg; break;
 		default: usage();
 		}
 	}
@@ -483,12 +678,18 @@ int main(int argc, char **argv)
 	const char *out = argv[optind];
 	for (int i = optind + 1; i < argc; i++)
 		add_entry(argv[i]);
+	if (keep)
+		keep_old(keep);
 	check_fits(blocks, ninodes, nlog);
 
 	build(blocks, ninodes, nlog);
 	write_image(out);
-	printf("mkfs: %s: %u blocks (%u free), %u inodes (%u free), %llu files, %llu directories\n",
+	printf("mkfs: %s: %u blocks (%u free), %u inodes (%u free), %llu files, %llu directories",
 	       out, blocks, sb.size - next_block, ninodes, ninodes - 1 - next_inum,
 	       (unsigned long long)nfiles, (unsigned long long)ndirs);
+	if (keep)
+		printf("; kept %llu files, %llu directories from %s", (unsigned long long)kept_files,
+		       (unsigned long long)kept_dirs, keep);
+	printf("\n");
 	return 0;
 }

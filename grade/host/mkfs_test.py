@@ -14,6 +14,10 @@ check that:
     at offsets computed here from the format), with exit status 1;
   - a committed log transaction is reported, read through by --cat, and
     installed by --replay;
+  - mkfs --keep OLD.img copies the files and directories of OLD.img that
+    the ENTRYs do not name (hard links, empty directories and holes
+    included, read through OLD.img's log), in place too, and builds from
+    the ENTRYs alone if OLD.img is damaged or missing;
   - garbage and randomly damaged images never crash fsck or upset the
     address and undefined-behaviour sanitizers it is built with.
 One line per check ("ok - ..." or "FAIL - ... : what came"), then
@@ -126,6 +130,32 @@ class Image:
     def set_inode(self, inum, **fields):
         ip = dict(self.inode(inum), **fields)
         DINODE.pack_into(self.data, self.inode_offset(inum), ip["type"], ip["nlink"], ip["size"], *ip["addrs"])
+
+    def add_link(self, path, dirpath, name):
+        """Give the file at path one more name, in directory dirpath (a hard link)."""
+        inum = self.lookup(path)
+        self.set_entry(self.free_slot(dirpath), inum, name)
+        self.set_inode(inum, nlink=self.inode(inum)["nlink"] + 1)
+
+    def free_blocks(self, blocks):
+        for b in blocks:
+            self.set_bit(b, False)
+
+    def punch_hole(self, path, fbn):
+        """Make direct block fbn of the file at path a hole, its block freed."""
+        inum = self.lookup(path)
+        addrs = self.inode(inum)["addrs"]
+        self.free_blocks([addrs[fbn]])
+        addrs[fbn] = 0
+        self.set_inode(inum, addrs=addrs)
+
+    def punch_dindirect_hole(self, path):
+        """Free the first indirect block under the double-indirect block of
+        the file at path and the blocks it maps: a hole of NINDIRECT blocks."""
+        dind = self.inode(self.lookup(path))["addrs"][NDIRECT + 1]
+        ind = struct.unpack_from("<I", self.data, dind * BSIZE)[0]
+        self.free_blocks([ind, *struct.unpack_from(f"<{NINDIRECT}I", self.data, ind * BSIZE)])
+        struct.pack_into("<I", self.data, dind * BSIZE, 0)
 
     def bmap(self, inum, fbn):
         """The block of file block fbn (direct or indirect: enough for the tests)."""
@@ -494,6 +524,189 @@ def committed_log_tests(t, base, ia, a0):
     t.expect("fsck_after_replay_clean_without_log_report", t.fsck(path), 0, "clean")
 
 
+# ---- mkfs --keep ----
+
+def keep_tests(t):
+    """An old image as a user might leave it: programs from an earlier
+    build, and files, directories, hard links and holes made since."""
+    rnd = random.Random(4)
+    prog = {name: t.host_file(f"prog-{name}", contents) for name, contents in
+            [("ls-v1", b"old ls\n" * 100), ("ls-v2", b"new ls\n" * 200), ("ls-v3", b"newer ls\n"),
+             ("sh", b"sh\n" * 50), ("cat", b"cat\n" * 70), ("x", b"x\n")]}
+    kept = {
+        "/home/ann/notes.txt": b"remember the milk\n",
+        "/home/ann/src/deep/main.c": b"int main(void) { return 0; }\n",
+        "/home/ann/big": rnd.randbytes((NDIRECT + 3) * BSIZE + 77),   # through the indirect block
+        "/bin/mytool": b"a program the user put in /bin\n",
+        "/conf": b"a file where an ENTRY wants a directory\n",
+        "/empty-file": b"",
+    }
+    old = t.fresh("keep-old")
+    run = t.mkfs("-b", "2048", "-i", "256", "-l", "16", old, f"/bin/ls={prog['ls-v1']}",
+                 f"/bin/sh={prog['sh']}", "/home/ann/empty/",
+                 *(f"{d}={t.host_file('keep' + d.replace('/', '_'), c)}" for d, c in kept.items()))
+    t.expect("mkfs_builds_old_image_for_keep_tests", run, 0)
+    im = Image(old)
+    im.add_link("/home/ann/notes.txt", "/", "notes-link")
+    im.add_link("/bin/ls", "/", "ls-alias")           # one of two names that an ENTRY replaces
+    im.punch_hole("/home/ann/big", 3)
+    im.set_entry(im.free_slot("/home/ann"), 0, "g" * (NAME_MAX + 1))   # a free slot's name need not end
+    im.save(old)
+    big = bytearray(kept["/home/ann/big"])
+    big[3 * BSIZE:4 * BSIZE] = bytes(BSIZE)
+    kept["/home/ann/big"] = bytes(big)
+    kept["/notes-link"] = kept["/home/ann/notes.txt"]
+    kept["/ls-alias"] = b"old ls\n" * 100
+    t.expect("keep_old_image_with_links_and_a_hole_is_clean", t.fsck(old), 0, "clean")
+    old_bytes = open(old, "rb").read()
+
+    entries = [f"/bin/ls={prog['ls-v2']}", f"/bin/sh={prog['sh']}", f"/bin/cat={prog['cat']}",
+               f"/conf/x={prog['x']}"]
+    new = t.fresh("keep-new")
+    run = t.mkfs("--keep", old, new, *entries)
+    # Kept: 6 files (notes.txt and its link, main.c, big, mytool, ls-alias,
+    # empty-file) and 5 directories (/home, /home/ann, src, deep, empty); /bin
+    # is merged, not kept; the old /conf gives way to the ENTRY's directory.
+    t.expect("mkfs_keep_copies_old_files_and_says_how_many", run, 0,
+             f"; kept 6 files, 5 directories from {old}")
+    t.tally.check("mkfs_keep_prints_nothing_on_stderr_for_a_good_old_image", run.err == "", run.text())
+    t.expect("mkfs_keep_result_is_clean", t.fsck(new), 0, "fsck: clean (10 files, 8 directories")
+    want = dict(kept, **{"/bin/ls": b"new ls\n" * 200, "/bin/sh": b"sh\n" * 50,
+                         "/bin/cat": b"cat\n" * 70, "/conf/x": b"x\n"})
+    del want["/conf"]
+    check_contents(t, "mkfs_keep", new, want)
+    t.expect("mkfs_keep_entry_file_replaces_old_file_of_another_type", t.fsck("--ls", new, "/conf"), 0,
+             "x\tfile\t2\t1")
+    run = t.fsck("--ls", new, "/home/ann/empty")
+    t.tally.check("mkfs_keep_keeps_an_empty_directory",
+                  run.status == 0 and sorted(run.out.splitlines()) == [".\tdir\t4096\t2", "..\tdir\t4096\t4"],
+                  run.text())
+    im = Image(new)
+    a, b = im.lookup("/home/ann/notes.txt"), im.lookup("/notes-link")
+    t.tally.check("mkfs_keep_keeps_a_hard_link_as_one_inode_with_nlink_2",
+                  a == b and im.inode(a)["nlink"] == 2, f"inodes {a} and {b}, nlink {im.inode(a)['nlink']}")
+    alias = im.inode(im.lookup("/ls-alias"))
+    t.tally.check("mkfs_keep_link_whose_other_name_an_entry_replaced_has_nlink_1",
+                  alias["nlink"] == 1 and im.lookup("/ls-alias") != im.lookup("/bin/ls"), f"inode {alias}")
+    t.tally.check("mkfs_keep_leaves_old_image_unchanged", open(old, "rb").read() == old_bytes,
+                  "the old image changed")
+
+    keep_in_place_tests(t, new, want, prog)
+    keep_log_tests(t, old)
+    keep_fallback_tests(t, old, entries)
+    keep_size_tests(t, old, entries, rnd)
+
+
+def check_contents(t, name, img, files):
+    """fsck --cat gives each file's exact bytes."""
+    bad = []
+    for dest, contents in files.items():
+        run = t.fsck("--cat", img, dest, binary=True)
+        if run.status != 0 or run.out != contents or run.sanitizer:
+            bad.append(f"{dest}: exit {run.status}, {len(run.out)} bytes (want {len(contents)}), {run.err[-200:]!r}")
+    t.tally.check(f"{name}_cat_gives_exact_bytes_of_{len(files)}_files", not bad, "; ".join(bad[:3]))
+
+
+def keep_in_place_tests(t, img, files, prog):
+    """OLD.img and OUT.img the same file, as `make` rebuilds build/fs.img."""
+    run = t.mkfs("--keep", img, img, f"/bin/ls={prog['ls-v3']}", f"/bin/sh={prog['sh']}")
+    # /bin/cat and /conf/x (with /conf) are old files now: only ls and sh are ENTRYs.
+    t.expect("mkfs_keep_in_place_rebuilds_the_image", run, 0, "; kept 8 files, 6 directories")
+    t.expect("mkfs_keep_in_place_result_is_clean", t.fsck(img), 0, "fsck: clean (10 files, 8 directories")
+    check_contents(t, "mkfs_keep_in_place", img, dict(files, **{"/bin/ls": b"newer ls\n"}))
+    leftovers = [n for n in os.listdir(t.tmp) if ".tmp" in n]
+    t.tally.check("mkfs_leaves_no_temporary_file", not leftovers, f"left {leftovers}")
+
+
+def keep_log_tests(t, old):
+    """A committed transaction in OLD.img (a crash before it was installed)
+    rewrites /home/ann/notes.txt: mkfs keeps what recovery would show."""
+    im = Image(old)
+    inum = im.lookup("/home/ann/notes.txt")
+    after = Image(old)
+    after.set_inode(inum, size=BSIZE)
+    iblock = im.inodestart + inum // IPB
+    im.set_log([im.bmap(inum, 0), iblock], [b"N" * BSIZE, after.block(iblock)])
+    logged = im.save(t.fresh("keep-logged"))
+    before = open(logged, "rb").read()
+    out = t.fresh("keep-from-logged")
+    run = t.mkfs("--keep", logged, out)
+    t.tally.check("mkfs_keep_reads_old_image_through_its_committed_log",
+                  run.status == 0 and run.err == "" and
+                  t.fsck("--cat", out, "/notes-link", binary=True).out == b"N" * BSIZE, run.text())
+    t.expect("mkfs_keep_from_logged_image_is_clean", t.fsck(out), 0, "clean")
+    t.tally.check("mkfs_keep_does_not_replay_old_log_into_old_image", open(logged, "rb").read() == before,
+                  "the old image changed")
+
+
+def keep_fallback_tests(t, old, entries):
+    """A damaged, unreadable or missing OLD.img never stops the build."""
+    entry_files = {"/bin/ls": b"new ls\n" * 200, "/bin/cat": b"cat\n" * 70, "/conf/x": b"x\n"}
+    im = Image(old)
+    im.set_inode(im.lookup("/home/ann/notes.txt"), nlink=5)
+    damaged = im.save(t.fresh("keep-damaged"))
+    cases = [("damaged", damaged, f"mkfs: {damaged} is damaged (1 inconsistency): not keeping its files\n"),
+             ("empty", t.host_file("keep-empty.img", b""),
+              "is damaged (cannot read it: too short to hold a superblock"),
+             ("missing", t.path("no-such-old.img"), "")]
+    for name, path, message in cases:
+        out = t.fresh(f"keep-{name}")
+        run = t.mkfs("--keep", path, out, *entries)
+        ok = run.status == 0 and (message in run.err if message else run.err == "")
+        t.tally.check(f"mkfs_keep_{name}_old_image_" + ("warns_and_builds_fresh" if message else "builds_fresh_silently"),
+                      ok and "; kept 0 files, 0 directories" in run.out, run.text())
+        t.expect(f"mkfs_keep_{name}_old_image_result_is_clean", t.fsck(out), 0, "fsck: clean (4 files, 3 directories")
+        t.expect(f"mkfs_keep_{name}_old_image_keeps_nothing", t.fsck("--cat", out, "/bin/mytool"), 1, "no such file")
+        check_contents(t, f"mkfs_keep_{name}_old_image", out, entry_files)
+
+    in_place = Image(damaged).save(t.fresh("keep-damaged-in-place"))
+    run = t.mkfs("--keep", in_place, in_place, *entries)
+    t.tally.check("mkfs_keep_damaged_old_image_in_place_warns_and_builds_fresh",
+                  run.status == 0 and "is damaged (1 inconsistency)" in run.err, run.text())
+    t.expect("mkfs_keep_damaged_in_place_result_is_clean", t.fsck(in_place), 0, "fsck: clean (4 files, 3 directories")
+
+
+def keep_size_tests(t, old, entries, rnd):
+    """Kept files count toward the size, exactly: holes take no blocks."""
+    out = t.fresh("keep-too-small")
+    run = t.mkfs("--keep", old, "-b", "64", out, *entries)
+    t.tally.check("mkfs_keep_refuses_image_too_small_for_kept_files",
+                  run.status == 1 and "image too small" in run.err and
+                  f"(with 6 files and 5 directories kept from {old})" in run.err and not os.path.exists(out),
+                  run.text())
+    run = t.mkfs("--keep", old, "-i", "12", out, *entries)
+    t.tally.check("mkfs_keep_refuses_too_few_inodes_for_kept_files",
+                  run.status == 1 and "too many files" in run.err and "kept from" in run.err, run.text())
+    in_place = Image(old).save(t.fresh("keep-too-small-in-place"))
+    before = open(in_place, "rb").read()
+    run = t.mkfs("--keep", in_place, "-b", "64", in_place, *entries)
+    t.tally.check("mkfs_keep_refused_in_place_leaves_old_image_unchanged",
+                  run.status == 1 and open(in_place, "rb").read() == before, run.text())
+
+    # A sparse file: NINDIRECT blocks under the double-indirect block are one hole.
+    nblocks = NDIRECT + 3 * NINDIRECT
+    contents = bytearray(rnd.randbytes(nblocks * BSIZE - 5))
+    hole = (NDIRECT + NINDIRECT) * BSIZE
+    contents[hole:hole + NINDIRECT * BSIZE] = bytes(NINDIRECT * BSIZE)
+    sparse = t.fresh("keep-sparse")
+    t.mkfs(sparse, f"/sparse={t.host_file('sparse.bin', bytes(contents))}")
+    im = Image(sparse)
+    im.punch_dindirect_hole("/sparse")
+    im.save(sparse)
+    t.expect("keep_old_image_with_a_double_indirect_hole_is_clean", t.fsck(sparse), 0, "clean")
+    run = t.mkfs("--keep", sparse, "-b", "64", t.fresh("keep-sparse-min"))
+    words = run.err.split()
+    need = int(words[words.index("least") + 1]) if "least" in words else 0
+    at = t.fresh("keep-sparse-at-min")
+    ok_at = t.mkfs("--keep", sparse, "-b", str(need), at)
+    short = t.mkfs("--keep", sparse, "-b", str(need - 1), t.fresh("keep-sparse-short"))
+    t.tally.check("mkfs_keep_minimum_size_counts_kept_holes_exactly",
+                  need > 0 and ok_at.status == 0 and "(0 free)" in ok_at.out and short.status == 1,
+                  f"needs {need}: at it {ok_at.text()}, one less {short.text()}")
+    t.expect("mkfs_keep_sparse_file_result_is_clean", t.fsck(at), 0, "clean")
+    check_contents(t, "mkfs_keep_sparse", at, {"/sparse": bytes(contents)})
+
+
 # ---- robustness ----
 
 def garbage_tests(t, base):
@@ -560,6 +773,22 @@ def mutation_tests(t, base, rnd):
                 bad.append(f"mutation {i}: {run.text()}")
     t.tally.check("fsck_survives_150_randomly_damaged_images", not bad, bad[0] if bad else "")
 
+    # mkfs --keep reads old images it did not write: whatever it finds, the
+    # build goes on (exit 0) and what it writes is clean.
+    bad = []
+    for i in range(60):
+        im = Image(small)
+        mutate(im, rnd)
+        old = im.save(t.path("mutated-old.img"))
+        out = t.path("mutated-out.img")
+        runs = [t.mkfs("--keep", old, "-b", "400", out, f"/g/h={src}")]
+        if runs[0].status == 0:
+            runs.append(t.fsck(out))
+        for run in runs:
+            if run.status != 0 or run.sanitizer:
+                bad.append(f"mutation {i}: {run.text()}")
+    t.tally.check("mkfs_keep_survives_60_randomly_damaged_old_images", not bad, bad[0] if bad else "")
+
 
 def main():
     tally = Tally()
@@ -581,6 +810,7 @@ def main():
         refusal_tests(t)
         base = base_image(t)
         damage_tests(t, base)
+        keep_tests(t)
         garbage_tests(t, base)
     print(f"{tally.passed} passed, {tally.failed} failed")
     return 1 if tally.failed else 0
