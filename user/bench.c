@@ -53,7 +53,7 @@ static void op_call(long server)
 	ipc_call(server, &m, IPC_FOREVER);
 }
 
-static uint8_t page[4096];
+static uint8_t page[4096] __attribute__((aligned(4096)));   /* one page, as a file block */
 
 static void op_call_4k(long server)
 {

@@ -69,6 +69,87 @@ static uint64_t console_line(void)
 	return median();
 }
 
+/* 4 KiB of a cached file read through the file system server, and 4 KiB
+ * written (into the cache and the log's transaction; no sync). */
+static uint64_t file_4k(bool writing)
+{
+	static char buf[4096];
+	int fd = open("/bench.dat", O_RDWR | O_CREAT);
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf))
+		return 0;
+	for (int i = 0; i < ROUNDS + 1; i++) {   /* round 0 warms the cache up */
+		lseek(fd, 0, SEEK_SET);
+		uint64_t t0 = rdinstret();
+		long n = writing ? write(fd, buf, sizeof(buf)) : read(fd, buf, sizeof(buf));
+		uint64_t t = rdinstret() - t0;
+		if (n != sizeof(buf))
+			return 0;
+		if (i > 0)
+			samples[i - 1] = t;
+	}
+	close(fd);
+	return median();
+}
+
+/* Create a file, write a byte, close it, remove it. */
+static uint64_t fs_create_delete(void)
+{
+	for (int i = 0; i < ROUNDS; i++) {
+		char name[24];
+		snprintf(name, sizeof(name), "/bench%d", i);
+		uint64_t t0 = rdinstret();
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL);
+		long n = write(fd, "x", 1);
+		long c = close(fd);
+		long u = unlink(name);
+		samples[i] = rdinstret() - t0;
+		if (fd < 0 || n != 1 || c < 0 || u < 0)
+			return 0;
+	}
+	return median();
+}
+
+/* A byte to a child through one pipe and back through another. */
+static uint64_t pipe_rt(void)
+{
+	int to[2], from[2];
+	if (pipe(to) < 0 || pipe(from) < 0)
+		return 0;
+	char *argv[] = { "sysbench", "echo", NULL };
+	long pid = spawn_fds(argv, (int[3]){ to[0], from[1], 2 });
+	close(to[0]);
+	close(from[1]);
+	if (pid < 0)
+		return 0;
+	char c = 'x';
+	for (int i = 0; i < ROUNDS + 1; i++) {
+		uint64_t t0 = rdinstret();
+		long w = write(to[1], &c, 1);
+		long r = read(from[0], &c, 1);
+		uint64_t t = rdinstret() - t0;
+		if (w != 1 || r != 1)
+			return 0;
+		if (i > 0)
+			samples[i - 1] = t;
+	}
+	close(to[1]);   /* the child reads end of file and ends */
+	close(from[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	return median();
+}
+
+/* The child of pipe_rt: every byte read from 0 goes back on 1, unbuffered. */
+static int echo_child(void)
+{
+	int out = (int)dup(1);
+	char c;
+	while (read(0, &c, 1) == 1)
+		if (write(out, &c, 1) != 1)
+			return 1;
+	return 0;
+}
+
 /* KiB of RAM in use: the kernel pool's used pages and every frame the
  * memory server has lent (its frame table included), less this program's. */
 static uint64_t idle_memory_kib(void)
@@ -86,13 +167,20 @@ static uint64_t idle_memory_kib(void)
 	return (kpages + st.total_frames - st.free_frames - mine) * 4;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "echo") == 0)
+		return echo_child();
 	uint64_t idle = idle_memory_kib();   /* first: before our heap grows */
 	printf("BENCH idle_memory_kib %lu\n", idle);
 	printf("BENCH page_fault %lu\n", page_fault());
 	printf("BENCH spawn_wait %lu\n", spawn_wait());
 	printf("BENCH console_line %lu\n", console_line());
+	printf("BENCH file_read_4k %lu\n", file_4k(false));
+	printf("BENCH file_write_4k %lu\n", file_4k(true));
+	printf("BENCH fs_create_delete %lu\n", fs_create_delete());
+	printf("BENCH pipe_rt %lu\n", pipe_rt());
+	unlink("/bench.dat");
 	printf("sysbench: done\n");
 	return 0;
 }

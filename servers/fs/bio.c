@@ -51,7 +51,8 @@ static void lru_front(struct buf *b)
 void bio_init(void)
 {
 	lru.next = lru.prev = &lru;
-	prefault(data, sizeof(data), true);   /* bulk replies come from here */
+	/* (not prefaulted: a buffer's page is mapped when a block first
+	 * arrives in it, so an idle server holds only the blocks it used) */
 	for (int i = 0; i < NBUF; i++) {
 		bufs[i].data = data[i];
 		bufs[i].block = ~0u;

@@ -53,24 +53,25 @@ static long check_super(void)
 	return 0;
 }
 
-static bool allocated(uint32_t inum)
+/* The disk inode inum (read through the cache; inum is in range). */
+static bool dinode(uint32_t inum, struct fs_dinode *d)
 {
-	struct inode *ip = iget(inum);
-	bool used = ip && ip->d.type != FS_T_FREE;
-	iput(ip);
-	return used;
+	struct buf *bp = bread(FS_IBLOCK(&sb, inum));
+	if (!bp)
+		return false;
+	*d = ((struct fs_dinode *)bp->data)[inum % FS_IPB];
+	brelse(bp);
+	return true;
 }
 
 /* Every inode: a known type, a size the format allows, block numbers on
  * the disk. Then every directory's entries: names of inodes in use. */
 static long check_inodes(void)
 {
+	struct fs_dinode d;
 	for (uint32_t i = 1; i < sb.ninodes; i++) {
-		struct buf *bp = bread(FS_IBLOCK(&sb, i));
-		if (!bp)
+		if (!dinode(i, &d))
 			return refuse("cannot read inode %u", i);
-		struct fs_dinode d = ((struct fs_dinode *)bp->data)[i % FS_IPB];
-		brelse(bp);
 		if (d.type == FS_T_FREE)
 			continue;
 		if (d.type != FS_T_DIR && d.type != FS_T_FILE)
@@ -88,13 +89,11 @@ static long check_inodes(void)
 	if (!ok)
 		return refuse("the root, inode %u, is not a directory", FS_ROOT_INUM);
 	for (uint32_t i = 1; i < sb.ninodes; i++) {
+		if (!dinode(i, &d) || d.type != FS_T_DIR)
+			continue;
 		struct inode *dp = iget(i);
 		if (!dp)
 			return refuse("the inode table is full");
-		if (dp->d.type != FS_T_DIR) {
-			iput(dp);
-			continue;
-		}
 		for (uint32_t off = 0; off < dp->d.size; off += sizeof(struct fs_dirent)) {
 			struct fs_dirent e;
 			long r = readi(dp, &e, off, sizeof(e));
@@ -105,7 +104,9 @@ static long check_inodes(void)
 			if (e.inum == 0)
 				continue;
 			e.name[FS_NAME_MAX] = 0;
-			if (e.inum >= sb.ninodes || !allocated(e.inum)) {
+			struct fs_dinode target;
+			if (e.inum >= sb.ninodes || !dinode(e.inum, &target) ||
+			    target.type == FS_T_FREE) {
 				iput(dp);
 				return refuse("directory inode %u: entry \"%s\" points at %s inode %u", i,
 				              e.name, e.inum >= sb.ninodes ? "nonexistent" : "free", e.inum);
@@ -121,13 +122,13 @@ static long check_inodes(void)
 static void free_orphans(void)
 {
 	uint32_t n = 0;
+	struct fs_dinode d;
 	for (uint32_t i = 1; i < sb.ninodes; i++) {
-		struct inode *ip = iget(i);
-		if (ip && ip->d.type != FS_T_FREE && ip->d.nlink == 0) {
-			op_begin();
-			n++;
-		}
-		iput(ip);   /* frees it: no links, no users */
+		if (!dinode(i, &d) || d.type == FS_T_FREE || d.nlink != 0)
+			continue;
+		op_begin();
+		n++;
+		iput(iget(i));   /* frees it: no links, no users */
 	}
 	if (n) {
 		log_commit();
