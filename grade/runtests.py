@@ -22,6 +22,19 @@ LABS = ["boot", "vm", "trap", "sched", "ipc", "pager", "console", "fs"]
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 TALLY = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
 
+sys.path.insert(0, os.path.join(ROOT, "grade"))
+from gradelib import QemuSession, TestFailure   # noqa: E402
+
+
+def save_output(name, text):
+    """Keep a failed QEMU test's output in grade-out/tests/NAME.out."""
+    out = os.path.join(ROOT, "grade-out", "tests")
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, f"{name}.out")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
 
 class Tally:
     def __init__(self):
@@ -77,6 +90,25 @@ def fdt_tests(tally):
 def mkfs_tests(tally):
     """mkfs and fsck on good, refused, damaged and garbage images."""
     host_program(tally, "mkfs and fsck", [sys.executable, "grade/host/mkfs_test.py"])
+
+
+def blk_test(tally):
+    """The block driver alone: blktest's reads, writes, requests in flight, bad requests."""
+    print("== blk: the virtio block driver (user/tests/blktest.c)")
+    for cpus in (1, 4):
+        q = QemuSession(timeout=60)
+        try:
+            q.start(append="noconsole nofs run=blktest", cpus=cpus)
+            q.expect(r"^blktest: OK")
+            q.expect(r"^init: blktest exited with status 0")
+            q.expect_not(r"FAIL|panic|kernel trap")
+            tally.add(f"blk/blktest {cpus} harts", True)
+        except TestFailure as exc:
+            path = save_output(f"blktest-{cpus}", q.output)
+            print(f"   {exc}\n   output saved to {path}")
+            tally.add(f"blk/blktest {cpus} harts", False)
+        finally:
+            q.close()
 
 
 def crash_test(tally):
@@ -231,6 +263,7 @@ def main():
     for lab in LABS:
         grade_lab(tally, lab)
     fuzz_test(tally)
+    blk_test(tally)
     crash_test(tally)
     bench_test(tally)
     lab_integrity(tally)
