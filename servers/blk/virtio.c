@@ -217,6 +217,8 @@ int vblk_find(struct vblk *devs, int max)
 {
 	int n = 0;
 	for (int t = 0; t < VIRTIO_TRANSPORTS && n < max; t++) {
+		if (!startinfo || !(startinfo->devices & 1UL << t))
+			continue;   /* not ours: the memory server maps only block devices */
 		struct vblk *d = &devs[n];
 		*d = (struct vblk){ .regs = (volatile uint32_t *)(DEV_VA + (uint64_t)t * 4096),
 		                    .transport = t };

@@ -78,7 +78,7 @@ static long load_args(struct proc *p, const struct spawn *s)
 	*si = (struct mem_startinfo){ .magic = STARTINFO_MAGIC, .pid = p->pid, .mem = mem_self,
 	                              .ncpus = bootinfo->ncpus, .argc = s->argc,
 	                              .argv = (char **)(STARTINFO_VA + ((uint8_t *)args - page)),
-	                              .inherited = s->inherit != NULL };
+	                              .inherited = s->inherit != NULL, .devices = s->devices };
 	if (s->inherit)
 		si->inherit = *s->inherit;
 	for (uint64_t i = 0, off = 0; i < s->argc; i++) {

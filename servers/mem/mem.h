@@ -50,6 +50,7 @@ struct spawn {
 	const struct mem_inherit *inherit;   /* for the start-up block, or NULL */
 	const uint8_t *image;     /* the ELF file staged (SPAWN_IMAGE), or NULL: */
 	uint64_t image_size;      /* ... argv[0] from the boot archive */
+	uint64_t devices;         /* the virtio slots granted (mem_startinfo.devices) */
 };
 
 /* A process that ended and whose parent has not waited for it yet. Its

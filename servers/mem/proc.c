@@ -102,20 +102,45 @@ static int children(struct proc *parent)
 
 /* Give the drivers their devices: the registers mapped at DEV_VA and the
  * right to take the interrupts. */
-static long grant_devices(struct proc *p, uint64_t flags)
+/* Is the virtio-mmio slot at pa a block device? A look at its magic and
+ * device ID registers (virtio spec 4.2.2), through a page mapped here for
+ * the moment. */
+#define PROBE_VA (IMAGE_VA - PAGE)   /* below the staged images, above all else of ours */
+static bool virtio_block(uint64_t pa)
 {
+	if (map(mem_self, PROBE_VA, pa, MAP_R) < 0)
+		return false;
+	volatile uint32_t *regs = (volatile uint32_t *)PROBE_VA;
+	bool block = regs[0] == 0x74726976 && regs[2] == 2;   /* "virt", block device */
+	unmap(mem_self, PROBE_VA);
+	return block;
+}
+
+/* Give the drivers their devices, and no more: the UART's registers and
+ * interrupt, or the virtio-mmio slots that hold block devices and their
+ * interrupts (the block driver never sees a network card or console). */
+static long grant_devices(struct proc *p, uint64_t flags, uint64_t *mask)
+{
+	*mask = 0;
 	for (uint64_t d = 0; d < bootinfo->ndevs; d++) {
 		const struct bootinfo_dev *dev = &bootinfo->devs[d];
-		bool want = ((flags & SPAWN_DEV_UART) && strcmp(dev->name, "uart") == 0) ||
-		            ((flags & SPAWN_DEV_VIRTIO) && strcmp(dev->name, "virtio") == 0);
-		if (!want)
+		bool uart = (flags & SPAWN_DEV_UART) && strcmp(dev->name, "uart") == 0;
+		bool virtio = (flags & SPAWN_DEV_VIRTIO) && strcmp(dev->name, "virtio") == 0;
+		if (!uart && !virtio)
 			continue;
-		for (uint64_t off = 0; off < dev->size; off += PAGE)
-			if (map(p->pid, DEV_VA + off, dev->pa + off, MAP_R | MAP_W) < 0)
-				return -ENOMEM;
-		for (uint32_t i = 0; i < dev->count; i++)
+		uint64_t slot = dev->count ? dev->size / dev->count : dev->size;
+		for (uint32_t i = 0; i < dev->count; i++) {
+			uint64_t at = i * slot;
+			if (virtio && !virtio_block(dev->pa + at))
+				continue;
+			for (uint64_t off = 0; off < slot; off += PAGE)
+				if (map(p->pid, DEV_VA + at + off, dev->pa + at + off, MAP_R | MAP_W) < 0)
+					return -ENOMEM;
 			if (task_grant(p->pid, GRANT_IRQ, dev->irq + i) < 0)
 				return -EPERM;
+			if (virtio)
+				*mask |= 1UL << i;
+		}
 	}
 	return 0;
 }
@@ -144,9 +169,10 @@ long proc_spawn(struct proc *parent, const struct spawn *s)
 		return -EAGAIN;   /* the kernel's task table is full */
 	struct proc *p = proc_alloc(pid, parent->pid, s->argv, (int)s->flags);
 	uint64_t entry = 0;
-	long err = load_program(p, s, &entry);
+	struct spawn sp = *s;
+	long err = grant_devices(p, s->flags, &sp.devices);
 	if (!err)
-		err = grant_devices(p, s->flags);
+		err = load_program(p, &sp, &entry);
 	int prio = s->flags & SPAWN_SERVER ? PRIO_DEFAULT : PRIO_DEFAULT - 1;   /* servers first */
 	if (!err)
 		err = thread_create(pid, (void (*)(uint64_t))entry, (void *)STARTINFO_VA, STARTINFO_VA,

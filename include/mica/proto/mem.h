@@ -57,7 +57,8 @@ enum {
 /* MEM_SPAWN flags. All but SPAWN_IMAGE need a caller spawned with SPAWN_SERVER (init). */
 #define SPAWN_SERVER     1   /* may MEM_REGISTER, MEM_KILL anyone, spawn with these flags */
 #define SPAWN_DEV_UART   2   /* UART registers mapped at DEV_VA, its interrupt granted */
-#define SPAWN_DEV_VIRTIO 4   /* the virtio-mmio slots mapped at DEV_VA, their interrupts */
+#define SPAWN_DEV_VIRTIO 4   /* the virtio-mmio slots holding block devices mapped at
+                              * DEV_VA + slot * 4096, their interrupts */
 #define SPAWN_IMAGE      8   /* any caller: load the program MEM_IMAGE staged, not one
                               * of the boot archive; argv[0] still names the process */
 
@@ -117,6 +118,8 @@ struct mem_startinfo {
 	uint64_t ncpus;
 	uint64_t argc;
 	char **argv;               /* argv[argc] is NULL */
+	uint64_t devices;          /* SPAWN_DEV_VIRTIO: bit i set if virtio slot i (a block
+	                            * device) is mapped at DEV_VA + i * 4096, IRQ first + i */
 	uint64_t inherited;        /* 1 if the parent gave `inherit` (else all zero) */
 	struct mem_inherit inherit;
 };
