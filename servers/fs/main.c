@@ -95,6 +95,8 @@ int main(int argc, char **argv)
 		fs_note("fs: cannot watch for processes that end (error %ld)\n", err);
 		return 1;
 	}
+	files_reap();   /* once now: its buffers are ours before any process ends, so
+	                 * that the frames we hold stay put while programs come and go */
 	if ((err = server_register(FS_NAME)) < 0) {
 		fs_note("fs: cannot register as \"%s\" (error %ld)\n", FS_NAME, err);
 		return 1;
