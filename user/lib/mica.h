@@ -240,6 +240,13 @@ void flush(void);                               /* write out buffered stdout */
 int dprintf(int fd, const char *fmt, ...);
 long console_set_fg(long pid);                  /* the process ^C ends */
 const char *strerror(long err);                 /* "no such file", for -ENOENT or ENOENT */
+/* For the utilities (args.c): leading "-xy" arguments, each letter one of
+ * `known`, set seen[letter] -> the first other argument, or -1 after saying
+ * which option is unknown; the last name of a path ("c" for "/a/b/c/");
+ * dir/name into buf, false if it does not fit. */
+int options(int argc, char **argv, const char *known, bool seen[128]);
+const char *path_last(const char *path, char buf[FS_NAME_MAX + 1]);
+bool path_join(char buf[FS_PATH_MAX], const char *dir, const char *name);
 
 /* ---- memory (malloc.c) ---- */
 void *malloc(size_t n);

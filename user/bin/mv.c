@@ -1,0 +1,50 @@
+/*
+ * mv SRC DST, mv SRC... DIR: rename files and directories. If the last
+ * argument is a directory each SRC moves into it, under SRC's last name;
+ * otherwise there must be one SRC, and it takes the name DST (replacing a
+ * file DST, or an empty directory DST if SRC is a directory). Nothing is
+ * copied: a rename only changes directory entries. Exits 1 if some SRC
+ * could not be moved.
+ */
+#include "mica.h"
+
+static int fail(const char *path, long err)
+{
+	dprintf(2, "mv: %s: %s\n", path, strerror(err));
+	return 1;
+}
+
+/* Rename src to dst. Returns 0, or 1 after saying what failed. */
+static int move(const char *src, const char *dst)
+{
+	struct fs_stat st;
+	long err = stat(src, &st);   /* so that an error names the path at fault */
+	if (err < 0)
+		return fail(src, err);
+	err = rename(src, dst);
+	return err < 0 ? fail(dst, err) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		dprintf(2, "usage: mv SRC DST, or mv SRC... DIR\n");
+		return 2;
+	}
+	const char *dst = argv[argc - 1];
+	struct fs_stat st;
+	bool into_dir = stat(dst, &st) == 0 && st.type == FS_STAT_DIR;
+	if (argc > 3 && !into_dir)
+		return fail(dst, -ENOTDIR);
+	int status = 0;
+	for (int i = 1; i < argc - 1; i++) {
+		char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
+		if (!into_dir)
+			status |= move(argv[i], dst);
+		else if (!path_join(path, dst, path_last(argv[i], name)))
+			status |= fail(argv[i], -ENAMETOOLONG);
+		else
+			status |= move(argv[i], path);
+	}
+	return status;
+}
