@@ -47,6 +47,44 @@ case(10, "four_writers_at_once_on_four_harts", "concurrent", 4,
      r"^concurrent: 4 writers at once, every file intact", timeout=60)
 
 
+PROMPT = r"^\$ $"
+
+
+def shell_do(q, command, *lines):
+    """Type a command at the shell; expect each regex of lines, then a prompt."""
+    q.send(command + "\r")
+    for line in lines:
+        q.expect(line)
+    q.expect(PROMPT)
+
+
+def shell_session(cpus):
+    @lab.test(15, f"the_shell_makes_moves_pipes_and_runs_disk_programs_{cpus}_harts",
+              cpus=cpus, timeout=30)
+    def _(q):
+        q.expect(r"^init: fs server ready")
+        q.expect(PROMPT)
+        shell_do(q, "echo hello > /f")
+        shell_do(q, "echo more >> /f")
+        shell_do(q, "cat /f", r"^hello$", r"^more$")
+        shell_do(q, "cat /f | cat | cat | wc", r"^\s*2\s+2\s+11$")    # four programs
+        shell_do(q, "ls /bin | grep ec | wc", r"^\s*[1-9]\d*\s+\d+\s+\d+$")
+        shell_do(q, "mkdir /d")
+        shell_do(q, "mv /f /d/g")
+        shell_do(q, "ls -l /d", r"^-\s+1\s+11\s+g$")
+        shell_do(q, "cat /f", r"^cat: /f: no such file or directory$")
+        shell_do(q, "cp /bin/echo /d/e2")
+        shell_do(q, "/d/e2 run from the disk", r"^run from the disk$")
+        shell_do(q, "rm /d/g /d/e2")
+        shell_do(q, "rmdir /d")
+        shell_do(q, "ls /", r"^bin$")
+        q.expect_not(r"^d$|panic|kernel trap")
+
+
+shell_session(1)
+shell_session(4)
+
+
 def boot_on(disk, append, cpus=2, timeout=30):
     """Boot on image `disk` (used in place); the session, started."""
     q = QemuSession(timeout=timeout)

@@ -168,7 +168,7 @@ long file_open(struct req *r)
 	if ((err = open_inode(&p, flags, &ip)) < 0)
 		return err;
 	bool writable = acc != O_RDONLY;
-	if (ip->d.type == FS_T_DIR && (writable || (flags & O_TRUNC)))
+	if (ip->d.type == FS_T_DIR && (writable || (flags & (O_TRUNC | O_CREAT))))
 		err = -EISDIR;
 	else if (ip->d.type != FS_T_DIR && (flags & O_DIRECTORY))
 		err = -ENOTDIR;

@@ -108,6 +108,9 @@ static void files(void)
 	CHECK_EQ(open("a/x", O_RDONLY | O_CREAT), -ENOTDIR, "create under a file");
 	CHECK_EQ(open("a", O_RDONLY | O_DIRECTORY), -ENOTDIR, "O_DIRECTORY on a file");
 	CHECK_EQ(open(".", O_WRONLY), -EISDIR, "a directory opened for writing");
+	mkdir("sub");
+	CHECK_EQ(open("sub", O_RDONLY | O_CREAT), -EISDIR, "O_CREAT on a directory");
+	rmdir("sub");
 	CHECK_EQ(open("a", 3), -EINVAL, "a bad access mode");
 	CHECK_EQ(open("a", O_RDONLY | 0x100000), -EINVAL, "an unknown flag");
 	fd = open("a", O_RDONLY);
