@@ -11,6 +11,7 @@
  *   dir.c     directories and path names
  *   pipe.c    pipes
  *   file.c    open files and the handles clients name them by
+ *   ops.c     requests on paths: stat, mkdir, rmdir, unlink, link, rename
  *   main.c    start-up, the receive loop and the handler table
  * docs/fs.md explains how they fit together.
  *
@@ -28,7 +29,9 @@
 
 /* main.c */
 void fs_note(const char *fmt, ...);
-extern struct fs_super sb;
+
+/* mount.c */
+extern struct fs_super sb;      /* the superblock, checked */
 
 /* disk.c */
 long disk_init(void);
@@ -71,7 +74,6 @@ void log_tick(bool idle);       /* commit if idle or old (from the loop) */
 bool log_busy(void);            /* something waits to be committed */
 uint64_t log_idle_ms(void);     /* how long the loop may wait for a request */
 
-/* mount.c */
 long fs_mount(void);
 
 /* balloc.c */

@@ -278,8 +278,9 @@ static void trunc_indirect(struct inode *ip, uint32_t *slot, uint32_t from, bool
 			changed = true;
 		}
 	}
-	if (changed)
-		log_write(bp);
+	if (changed && from > 0)
+		log_write(bp);   /* it stays: its freed entries must read 0 (a block
+		                  * freed below needs no logging: nothing reads it) */
 	brelse(bp);
 	if (from == 0) {
 		bfree(*slot);

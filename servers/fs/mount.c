@@ -41,6 +41,9 @@ static long check_super(void)
 	if (sb.size > disk_blocks())
 		return refuse("the file system's size, %u blocks, does not fit the device's %lu",
 		              sb.size, (unsigned long)disk_blocks());
+	if (sb.nlog > NBUF / 2)
+		return refuse("a log of %u blocks: this server's cache (%u blocks) holds at most %u",
+		              sb.nlog, NBUF, NBUF / 2);
 	if (sb.ninodes < 2 || sb.logstart != 2 || sb.nlog < FS_OP_MAX || sb.nlog > FS_LOG_MAX ||
 	    sb.inodestart != sb.logstart + 1 + sb.nlog ||
 	    sb.bmapstart != sb.inodestart + div_up(sb.ninodes, FS_IPB) ||
