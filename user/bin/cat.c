@@ -7,17 +7,13 @@
 
 static char buf[FS_IO_MAX];   /* one read: the most the server sends at once */
 
-/* Copy fd to standard output. Returns 0, or 1 after saying what failed. */
+/* Copy fd to standard output. Returns 0, or 1 after saying what failed;
+ * if it is the output, cat stops. */
 static int copy(int fd, const char *name)
 {
 	long n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		long w = write(1, buf, (size_t)n);
-		if (w < 0) {
-			dprintf(2, "cat: standard output: %s\n", strerror(w));
-			return 1;
-		}
-	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		write_out("cat", buf, (size_t)n, 1);
 	if (n < 0) {
 		dprintf(2, "cat: %s: %s\n", name, strerror(n));
 		return 1;

@@ -12,31 +12,12 @@ static bool invert, count_only, with_names;
 static const char *pattern;
 static size_t pattern_len;
 
-/* Selected lines are gathered here and written in big pieces (each write
- * to a file or a pipe is a message to the file system server); what is
- * here goes out before each read, in case the read waits for a person. */
-static struct {
-	size_t n;
-	char buf[FS_IO_MAX];
-} out;
-
-static void out_flush(void)
+/* Output goes through the library's buffer for standard output: to a file
+ * or a pipe it is written in big pieces, and it goes out before each read,
+ * in case the read waits for a person. An error writing it ends grep. */
+static void put(const char *s, size_t n)
 {
-	if (out.n)
-		write(1, out.buf, out.n);
-	out.n = 0;
-}
-
-static void out_put(const char *s, size_t n)
-{
-	if (out.n + n > sizeof(out.buf))
-		out_flush();
-	if (n > sizeof(out.buf)) {
-		write(1, s, n);   /* a line longer than the buffer */
-		return;
-	}
-	memcpy(out.buf + out.n, s, n);
-	out.n += n;
+	write_out("grep", s, n, 2);
 }
 
 /* Does line (n bytes, not NUL-ended) contain the pattern? */
@@ -55,11 +36,11 @@ static bool select_line(const char *line, size_t n, const char *name)
 		return false;
 	if (!count_only) {
 		if (with_names) {
-			out_put(name, strlen(name));
-			out_put(":", 1);
+			put(name, strlen(name));
+			put(":", 1);
 		}
-		out_put(line, n);
-		out_put("\n", 1);
+		put(line, n);
+		put("\n", 1);
 	}
 	return true;
 }
@@ -83,7 +64,6 @@ static long grep_fd(int fd, const char *name)
 			buf = p;
 			cap = bigger;
 		}
-		out_flush();
 		if ((n = read(fd, buf + len, cap - len)) <= 0)
 			break;
 		len += (size_t)n;
@@ -113,7 +93,6 @@ static int grep_file(const char *path)
 	if (path && fd >= 0)
 		close(fd);
 	if (n < 0) {
-		out_flush();   /* what was selected before comes first */
 		dprintf(2, "grep: %s: %s\n", name, strerror(n));
 		return 2;
 	}
@@ -121,7 +100,7 @@ static int grep_file(const char *path)
 		char line[FS_PATH_MAX + 24];
 		int k = with_names ? snprintf(line, sizeof(line), "%s:%ld\n", name, n)
 		                   : snprintf(line, sizeof(line), "%ld\n", n);
-		out_put(line, k < (int)sizeof(line) ? (size_t)k : sizeof(line) - 1);
+		put(line, k < (int)sizeof(line) ? (size_t)k : sizeof(line) - 1);
 	}
 	return n > 0 ? 0 : 1;
 }
@@ -147,6 +126,5 @@ int main(int argc, char **argv)
 		matched |= s == 0;
 		failed |= s == 2;
 	} while (++i < argc);
-	out_flush();
 	return failed ? 2 : matched ? 0 : 1;
 }

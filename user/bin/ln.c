@@ -28,24 +28,5 @@ static int make_link(const char *old, const char *new)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		dprintf(2, "usage: ln OLD NEW, or ln OLD... DIR\n");
-		return 2;
-	}
-	const char *dst = argv[argc - 1];
-	struct fs_stat st;
-	bool into_dir = stat(dst, &st) == 0 && st.type == FS_STAT_DIR;
-	if (argc > 3 && !into_dir)
-		return fail(dst, -ENOTDIR);
-	int status = 0;
-	for (int i = 1; i < argc - 1; i++) {
-		char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-		if (!into_dir)
-			status |= make_link(argv[i], dst);
-		else if (!path_join(path, dst, path_last(argv[i], name)))
-			status |= fail(argv[i], -ENAMETOOLONG);
-		else
-			status |= make_link(argv[i], path);
-	}
-	return status;
+	return each_into(argc, argv, "ln OLD NEW, or ln OLD... DIR", make_link);
 }

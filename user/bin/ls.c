@@ -8,34 +8,18 @@
 #include "mica.h"
 
 static bool all, inodes, long_form;
+static bool listed;   /* something was printed */
 
-/* Output is gathered here and written in big pieces: each write to a file
- * or a pipe is a message to the file system server. */
-static struct {
-	bool any;   /* something was listed */
-	size_t n;
-	char buf[4096];
-} out;
-
-static void out_flush(void)
+/* Print n bytes of s. To a file or a pipe the library's buffer for standard
+ * output writes them in big pieces; an error writing them ends ls. */
+static void put(const char *s, size_t n)
 {
-	if (out.n)
-		write(1, out.buf, out.n);
-	out.n = 0;
-}
-
-static void out_put(const char *s, size_t n)
-{
-	if (out.n + n > sizeof(out.buf))
-		out_flush();
-	memcpy(out.buf + out.n, s, n);
-	out.n += n;
-	out.any = true;
+	write_out("ls", s, n, 1);
+	listed = true;
 }
 
 static int fail(const char *path, long err)
 {
-	out_flush();   /* what was listed before comes first */
 	dprintf(2, "ls: %s: %s\n", path, strerror(err));
 	return 1;
 }
@@ -56,7 +40,7 @@ static void show(const char *name, const struct fs_stat *st)
 		n += snprintf(line + n, sizeof(line) - n, "%c %3u %8lu ", type_letter(st->type),
 		              st->nlink, st->size);
 	n += snprintf(line + n, sizeof(line) - n, "%s\n", name);
-	out_put(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	put(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* Sort by name. Insertion sort: simple, and quick enough for directories
@@ -72,47 +56,26 @@ static void sort(struct fs_dirent *e, size_t n)
 	}
 }
 
-/* Read all of directory path's entries that we list into a new array:
- * the count, or -E... */
-static long read_entries(const char *path, struct fs_dirent **entries)
+/* Keep the entries that we list: without "." and ".." unless -a. -> how many */
+static size_t keep_listed(struct fs_dirent *e, size_t n)
 {
-	static struct fs_dirent chunk[FS_IO_MAX / sizeof(struct fs_dirent)];
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	struct fs_dirent *e = NULL;
-	size_t n = 0;
-	long k;
-	while ((k = readdir(fd, chunk, sizeof(chunk) / sizeof(chunk[0]))) > 0) {
-		struct fs_dirent *bigger = realloc(e, (n + (size_t)k) * sizeof(*e));
-		if (!bigger) {
-			k = -ENOMEM;
-			break;
-		}
-		e = bigger;
-		for (long i = 0; i < k; i++) {
-			const char *s = chunk[i].name;
-			bool dots = strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
-			if (all || !dots)
-				e[n++] = chunk[i];
-		}
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool dots = strcmp(e[i].name, ".") == 0 || strcmp(e[i].name, "..") == 0;
+		if (all || !dots)
+			e[kept++] = e[i];
 	}
-	close(fd);
-	if (k < 0) {
-		free(e);
-		return k;
-	}
-	*entries = e;
-	return (long)n;
+	return kept;
 }
 
 /* List directory path. Returns 0, or 1 if something could not be listed. */
 static int list_dir(const char *path)
 {
 	struct fs_dirent *e = NULL;
-	long n = read_entries(path, &e);
+	long n = dir_entries(path, &e);
 	if (n < 0)
 		return fail(path, n);
+	n = (long)keep_listed(e, (size_t)n);
 	sort(e, (size_t)n);
 	int status = 0;
 	for (long i = 0; i < n; i++) {
@@ -148,8 +111,8 @@ static int list(const char *path, bool dirs, bool heading)
 	}
 	if (heading) {
 		char line[FS_PATH_MAX + 4];
-		int n = snprintf(line, sizeof(line), "%s%s:\n", out.any ? "\n" : "", path);
-		out_put(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		int n = snprintf(line, sizeof(line), "%s%s:\n", listed ? "\n" : "", path);
+		put(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	return list_dir(path);
 }
@@ -173,6 +136,5 @@ int main(int argc, char **argv)
 		status |= list(argv[k], false, false);
 	for (int k = i; k < argc; k++)   /* then each directory's entries */
 		status |= list(argv[k], true, paths > 1);
-	out_flush();
 	return status;
 }

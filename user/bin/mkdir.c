@@ -4,17 +4,5 @@
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		dprintf(2, "usage: mkdir DIR...\n");
-		return 2;
-	}
-	int status = 0;
-	for (int i = 1; i < argc; i++) {
-		long err = mkdir(argv[i]);
-		if (err < 0) {
-			dprintf(2, "mkdir: %s: %s\n", argv[i], strerror(err));
-			status = 1;
-		}
-	}
-	return status;
+	return each_name(argc, argv, "mkdir DIR...", mkdir);
 }

@@ -27,24 +27,5 @@ static int move(const char *src, const char *dst)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		dprintf(2, "usage: mv SRC DST, or mv SRC... DIR\n");
-		return 2;
-	}
-	const char *dst = argv[argc - 1];
-	struct fs_stat st;
-	bool into_dir = stat(dst, &st) == 0 && st.type == FS_STAT_DIR;
-	if (argc > 3 && !into_dir)
-		return fail(dst, -ENOTDIR);
-	int status = 0;
-	for (int i = 1; i < argc - 1; i++) {
-		char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-		if (!into_dir)
-			status |= move(argv[i], dst);
-		else if (!path_join(path, dst, path_last(argv[i], name)))
-			status |= fail(argv[i], -ENAMETOOLONG);
-		else
-			status |= move(argv[i], path);
-	}
-	return status;
+	return each_into(argc, argv, "mv SRC DST, or mv SRC... DIR", move);
 }

@@ -39,30 +39,12 @@ static int remove(const char *path);
  * of them: the directory must not change while it is being read. */
 static int remove_tree(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fail(path, fd);
-	static struct fs_dirent chunk[FS_IO_MAX / sizeof(struct fs_dirent)];
 	struct fs_dirent *names = NULL;
-	size_t n = 0;
-	long k;
-	while ((k = readdir(fd, chunk, sizeof(chunk) / sizeof(chunk[0]))) > 0) {
-		struct fs_dirent *bigger = realloc(names, (n + (size_t)k) * sizeof(*names));
-		if (!bigger) {
-			k = -ENOMEM;
-			break;
-		}
-		names = bigger;
-		memcpy(names + n, chunk, (size_t)k * sizeof(*names));
-		n += (size_t)k;
-	}
-	close(fd);
-	if (k < 0) {
-		free(names);
-		return fail(path, k);
-	}
+	long n = dir_entries(path, &names);
+	if (n < 0)
+		return fail(path, n);
 	int status = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (long i = 0; i < n; i++) {
 		char inner[FS_PATH_MAX];
 		if (strcmp(names[i].name, ".") == 0 || strcmp(names[i].name, "..") == 0)
 			continue;

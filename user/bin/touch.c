@@ -3,23 +3,16 @@
  * FILE could not be made. */
 #include "mica.h"
 
+/* Make path if it does not exist: 0, or -E... */
+static long touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT);   /* no O_TRUNC: keep what is there */
+	if (fd == -EISDIR)
+		return 0;   /* a directory exists too */
+	return fd < 0 ? fd : close(fd);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		dprintf(2, "usage: touch FILE...\n");
-		return 2;
-	}
-	int status = 0;
-	for (int i = 1; i < argc; i++) {
-		int fd = open(argv[i], O_WRONLY | O_CREAT);   /* no O_TRUNC: keep what is there */
-		if (fd == -EISDIR)
-			continue;   /* a directory exists too */
-		if (fd < 0) {
-			dprintf(2, "touch: %s: %s\n", argv[i], strerror(fd));
-			status = 1;
-			continue;
-		}
-		close(fd);
-	}
-	return status;
+	return each_name(argc, argv, "touch FILE...", touch);
 }

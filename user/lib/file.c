@@ -107,6 +107,11 @@ static bool is_open(int fd)
 	return fd >= 0 && fd < NFD && fds[fd].kind != FD_FREE;
 }
 
+bool fd_is_console(int fd)
+{
+	return fd >= 0 && fd < NFD && fds[fd].kind == FD_CONSOLE;
+}
+
 int open(const char *path, int flags)
 {
 	int fd = fd_alloc();
@@ -124,15 +129,14 @@ long close(int fd)
 {
 	if (!is_open(fd))
 		return -EBADF;
-	if (fd == 1)
-		flush();
-	long r = 0;
+	long err = fd == 1 ? stdout_release() : 0;   /* what 1 could not write is told here */
 	if (fds[fd].kind == FD_FILE) {
 		struct msg m = { FS_CLOSE, { fds[fd].handle } };
-		r = fs_call(&m, NULL, 0, NULL, 0);
+		long r = fs_call(&m, NULL, 0, NULL, 0);
+		err = r < 0 ? r : err;
 	}
 	fds[fd].kind = FD_FREE;
-	return r;
+	return err;
 }
 
 long fd_write(int fd, const void *buf, size_t n)
@@ -189,12 +193,12 @@ long stat(const char *path, struct fs_stat *st)
 
 long fstat(int fd, struct fs_stat *st)
 {
-	if (!is_file(fd)) {
-		if (!is_open(fd))
-			return -EBADF;
-		*st = (struct fs_stat){ 0, FS_STAT_PIPE, 1, 0, 0 };   /* the console: a stream */
+	if (fd_is_console(fd)) {
+		*st = (struct fs_stat){ 0, FS_STAT_TTY, 1, 0, 0 };
 		return 0;
 	}
+	if (!is_file(fd))
+		return -EBADF;
 	struct msg m = { FS_FSTAT, { fds[fd].handle } };
 	return fs_call(&m, NULL, 0, st, sizeof(*st));
 }
@@ -238,10 +242,10 @@ long fsync(int fd)
 {
 	if (!is_file(fd))
 		return -EBADF;
-	if (fd == 1)
-		flush();
+	long err = fd == 1 ? flush() : 0;
 	struct msg m = { FS_FSYNC, { fds[fd].handle } };
-	return fs_call(&m, NULL, 0, NULL, 0);
+	long r = fs_call(&m, NULL, 0, NULL, 0);
+	return r < 0 ? r : err;
 }
 
 long sync(void)
@@ -315,7 +319,7 @@ long dup2(int fd, int to)
 	if (fd == to)
 		return to;
 	if (to == 1)
-		flush();
+		stdout_release();   /* an error of the old 1 is lost: flush() first to learn it */
 	return dup_into(fd, to);
 }
 

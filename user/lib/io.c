@@ -1,19 +1,27 @@
 /* The console as a file: reads and writes of descriptors that name the
  * console (include/mica/proto/console.h), and standard output's buffer.
- * Output to fd 1 is buffered and written a whole line at a time, so that
- * lines of programs printing at the same time never mix. Where there is
- * no console server (a root task, or a system booted without one) output
- * goes to the kernel's console. The descriptor table is file.c's. */
+ * Output to fd 1 is buffered. To the console it is written a whole line at
+ * a time, so that lines of programs printing at the same time never mix.
+ * To a file or a pipe every write is a message to the file system server,
+ * so the buffer goes out only when it would overflow, and before whatever
+ * must come after what was printed: flush(), a read of any descriptor, a
+ * spawn, a write to fd 2, exit, and closing or replacing fd 1 (file.c,
+ * proc.c). Where there is no console server (a root task, or a system
+ * booted without one) output goes to the kernel's console. The descriptor
+ * table is file.c's. */
 #include "mica.h"
 #include "fd.h"
 #include <mica/proto/console.h>
 
 static long console;   /* its task ID; 0: not found yet */
 
+#define OUT_CONSOLE  1024   /* what the buffer holds for the console */
+
 static struct {
 	volatile uint32_t lock;   /* threads of one program share the buffer */
 	size_t n;
-	char buf[1024];
+	long err;                 /* a write-out failed: -E... for the next write(1) or flush() */
+	char buf[FS_IO_MAX];      /* for a file or a pipe: one FS_WRITE */
 } out;
 
 /* The console server's ID, found through the memory server (again after
@@ -89,42 +97,68 @@ static void out_unlock(void)
 	__atomic_store_n(&out.lock, 0, __ATOMIC_RELEASE);
 }
 
-static void flush_locked(void)
+/* Write out the first n bytes of the buffer and drop them. An error is
+ * kept (the first one) to be told later, and the bytes are dropped all the
+ * same: a pipe whose reader has gone will never take them. */
+static void out_write(size_t n)
 {
-	if (out.n)
-		fd_write(1, out.buf, out.n);
-	out.n = 0;
+	for (size_t done = 0; done < n;) {
+		long r = fd_write(1, out.buf + done, n - done);
+		if (r <= 0) {
+			if (!out.err)
+				out.err = r < 0 ? r : -EIO;
+			break;
+		}
+		done += (size_t)r;
+	}
+	memmove(out.buf, out.buf + n, out.n - n);
+	out.n -= n;
 }
 
-void flush(void)
+/* Write out what is buffered. Returns 0, or the error of this or an
+ * earlier write-out, which the next write(1, ...) returns too. */
+long flush(void)
 {
 	out_lock();
-	flush_locked();
+	out_write(out.n);
+	long err = out.err;
 	out_unlock();
+	return err;
 }
 
-/* Buffer n bytes for stdout; write out what is buffered when it holds a
- * whole line or would overflow. */
+long stdout_release(void)
+{
+	out_lock();
+	out_write(out.n);
+	long err = out.err;
+	out.err = 0;
+	out_unlock();
+	return err;
+}
+
+/* Buffer n bytes for stdout, writing out what is buffered first if they do
+ * not fit; to the console, write out the whole lines then. Returns n, or
+ * the error of this or an earlier write-out (n is then dropped). */
 long stdout_write(const char *p, size_t n)
 {
 	out_lock();
-	if (out.n + n > sizeof(out.buf))
-		flush_locked();
-	if (n > sizeof(out.buf)) {
-		long r = fd_write(1, p, n);
-		out_unlock();
-		return r;
-	}
-	memcpy(out.buf + out.n, p, n);
-	out.n += n;
-	size_t lines = whole_lines();
-	if (lines) {   /* whole lines go out; a partial one waits for its end */
-		fd_write(1, out.buf, lines);
-		memmove(out.buf, out.buf + lines, out.n - lines);
-		out.n -= lines;
+	bool console = fd_is_console(1);
+	size_t cap = console ? OUT_CONSOLE : sizeof(out.buf);
+	if (out.n + n > cap)
+		out_write(out.n);
+	long r = out.err;
+	out.err = 0;
+	if (r == 0 && n > cap) {
+		r = fd_write(1, p, n);   /* more than the buffer holds: straight out */
+	} else if (r == 0) {
+		memcpy(out.buf + out.n, p, n);
+		out.n += n;
+		if (console)   /* whole lines go out; a partial one waits for its end */
+			out_write(whole_lines());
+		r = (long)n;
 	}
 	out_unlock();
-	return (long)n;
+	return r;
 }
 
 long console_set_fg(long pid)

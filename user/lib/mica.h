@@ -213,7 +213,10 @@ long reply_later(uint64_t sender, long result, const void *data, size_t len);
  * A descriptor names the console or an open file, directory or pipe end
  * of the file system server. 0, 1 and 2 are what the parent gave (the
  * console, unless redirected). Relative paths start at the working
- * directory. Output to 1 is buffered by whole lines. */
+ * directory. Output to 1 is buffered: to the console by whole lines, to a
+ * file or a pipe until the buffer is full (io.c says when else it goes
+ * out). An error in writing it out is returned by the next write(1, ...),
+ * and by flush(), fsync(1) and close(1). */
 int open(const char *path, int flags);          /* O_* -> fd */
 long close(int fd);
 long read(int fd, void *buf, size_t n);         /* console: one line; 0 at the end */
@@ -236,7 +239,7 @@ long chdir(const char *path);
 const char *getcwd(void);
 struct fs_statfs { uint64_t free_blocks, free_inodes, handles, dirty; };
 long fs_statfs(struct fs_statfs *st);
-void flush(void);                               /* write out buffered stdout */
+long flush(void);                               /* write out stdout's buffer: 0 or -E... */
 int dprintf(int fd, const char *fmt, ...);
 long console_set_fg(long pid);                  /* the process ^C ends */
 const char *strerror(long err);                 /* "no such file", for -ENOENT or ENOENT */
@@ -247,6 +250,23 @@ const char *strerror(long err);                 /* "no such file", for -ENOENT o
 int options(int argc, char **argv, const char *known, bool seen[128]);
 const char *path_last(const char *path, char buf[FS_NAME_MAX + 1]);
 bool path_join(char buf[FS_PATH_MAX], const char *dir, const char *name);
+/* The main of "PROG SRC DST, or PROG SRC... DIR" (cp, mv, ln): op(src, dst)
+ * for each SRC, dst being DIR/(SRC's last name) if the last argument is a
+ * directory. op returns 0, or 1 after saying what failed -> the exit
+ * status: 0, 1 if some op failed or DIR is not a directory, 2 (after
+ * printing "usage: " usage) if there are fewer than two names. */
+int each_into(int argc, char **argv, const char *usage,
+              int (*op)(const char *src, const char *dst));
+/* The main of "PROG NAME...": op(NAME) for each -> 0, or 1 if some op
+ * returned -E... (said as "PROG: NAME: error"); 2 and usage if no NAME. */
+int each_name(int argc, char **argv, const char *usage, long (*op)(const char *name));
+/* All of directory path's entries, "." and ".." too, in a new array (for
+ * free()) -> how many, or -E... */
+long dir_entries(const char *path, struct fs_dirent **entries);
+/* Write buf to standard output, or else say why not ("PROG: standard
+ * output: broken pipe") and exit with status: there are no signals, so
+ * this is how a program whose reader has gone stops. */
+void write_out(const char *prog, const void *buf, size_t n, int status);
 
 /* ---- memory (malloc.c) ---- */
 void *malloc(size_t n);

@@ -76,8 +76,9 @@ enum {
 #define SEEK_CUR     1
 #define SEEK_END     2
 
-/* What FS_STAT and FS_FSTAT tell. */
-enum { FS_STAT_DIR = 1, FS_STAT_FILE = 2, FS_STAT_PIPE = 3 };
+/* What FS_STAT and FS_FSTAT tell, and (FS_STAT_TTY) the library's fstat of
+ * the console. */
+enum { FS_STAT_DIR = 1, FS_STAT_FILE = 2, FS_STAT_PIPE = 3, FS_STAT_TTY = 4 };
 struct fs_stat {
 	uint32_t inum;         /* inode number (0 for a pipe) */
 	uint16_t type;         /* FS_STAT_* */
