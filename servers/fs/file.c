@@ -446,7 +446,10 @@ void files_reap(void)
 			alive[rows[i].pid % NTASK_SLOTS] = rows[i].pid;
 	for (int h = 1; h < FS_HANDLES_MAX; h++) {
 		long o = handles[h].owner;
-		if (o && alive[o % NTASK_SLOTS] != o)
+		if (o && alive[o % NTASK_SLOTS] != o) {
+			op_begin();   /* each close may free a file: an operation of its own */
 			handle_free(h);
+			op_end();
+		}
 	}
 }

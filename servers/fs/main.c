@@ -47,11 +47,8 @@ static long dispatch(struct req *r)
 {
 	uint64_t label = r->m->label;
 	if (r->sender == 0) {
-		if (label == LABEL_NOTIFY && (r->m->w[0] & (1UL << DEATH_BIT))) {
-			op_begin();
+		if (label == LABEL_NOTIFY && (r->m->w[0] & (1UL << DEATH_BIT)))
 			files_reap();
-			op_end();
-		}
 		return REPLY_LATER;
 	}
 	if (label < FS_FIRST || label > FS_LAST)
