@@ -437,6 +437,10 @@ void files_reap(void)
 {
 	static struct mem_procinfo rows[MEM_PS_MAX];
 	static long alive[NTASK_SLOTS];
+	static bool warm;
+	if (nhandles == 0 && warm)
+		return;   /* nobody holds anything: nothing to close */
+	warm = true;      /* (the first call maps rows and alive: see main) */
 	long n = ps(rows, MEM_PS_MAX);
 	if (n < 0)
 		return;
