@@ -559,6 +559,7 @@ class _Outcome:
     message: str
     seconds: float
     output: str
+    saved_to: str = ""      # where the failed test's output was saved (not in reports)
 
 
 def _describe(exc: BaseException) -> str:
@@ -656,7 +657,7 @@ class Lab:
             self._usage_error(f"no test in lab {self.name} matches {' '.join(opts.filters)}")
         _install_signal_handlers()
         out_dir = opts.out_dir or os.path.join(repo_root(), "grade-out", self.name)
-        setup_error = self._setup_error()
+        setup_error = opts.fail_all or self._setup_error()
         for t in selected:
             outcome = self._run_test(t, setup_error, opts.verbose)
             self._report(outcome, out_dir)
@@ -677,6 +678,9 @@ class Lab:
                             help="write a Gradescope results.json")
         parser.add_argument("--out-dir", metavar="DIR",
                             help="where failed tests' output goes (default grade-out/LAB)")
+        parser.add_argument("--fail-all", metavar="REASON",
+                            help="run nothing: report every test failed for REASON "
+                                 "(a submission that does not build)")
         return parser.parse_args(argv)
 
     @staticmethod
@@ -724,12 +728,14 @@ class Lab:
                 with open(out_path, "w", encoding="utf-8") as f:
                     f.write(f"FAIL {self.name}/{o.name}\n{o.message}\n\n--- QEMU output ---\n")
                     f.write(o.output)
-                o.message += f"\noutput saved to {out_path}"
+                o.saved_to = out_path
         except OSError as exc:
             o.message += f"\ncould not save output: {exc}"
         print(f"{o.name}: {'OK' if o.passed else 'FAIL'} ({o.seconds:.1f}s)")
         for line in o.message.splitlines():
             print("    " + line)
+        if o.saved_to:
+            print(f"    output saved to {o.saved_to}")
         sys.stdout.flush()
         summary = os.environ.get("GRADE_SUMMARY_FILE")
         if summary:
@@ -762,9 +768,14 @@ class Lab:
         report = {
             "score": got,
             "max_score": total,
+            "execution_time": round(sum(o.seconds for o in self._outcomes), 1),
+            "visibility": "visible",
+            "stdout_visibility": "visible",
             "output": f"Lab {self.name}: Score {_fmt(got)}/{_fmt(total)}",
             "tests": [{"name": o.name, "score": o.points, "max_score": o.max_points,
                        "status": "passed" if o.passed else "failed",
+                       "visibility": "visible",
+                       "execution_time": round(o.seconds, 1),
                        "output": o.message or "passed"}
                       for o in self._outcomes],
         }

@@ -149,40 +149,74 @@ def gdb_test(tally):
 
 
 def autograde_tests(tally):
-    """A packed submission is graded from its archive; a broken one gets
-    zero points and the reason, not a traceback."""
+    """A packed submission is graded by the grader's own tests over the
+    submission's student files; a broken or hostile one gets zero of the
+    lab's real total and the reason, not a traceback."""
     print("== autograde: grading submissions from archives")
     with tempfile.TemporaryDirectory() as tmp:
         good = os.path.join(tmp, "good.tar.gz")
         subprocess.run(["make", "-s", "handin", "LAB=boot"], cwd=ROOT, capture_output=True)
         os.replace(os.path.join(ROOT, "handin-boot.tar.gz"), good)
-        bad = os.path.join(tmp, "bad.tar.gz")
-        with tarfile.open(good) as src, tarfile.open(bad, "w:gz") as dst:
+        members = {}
+        with tarfile.open(good) as src:
             for m in src.getmembers():
-                data = src.extractfile(m).read() if m.isfile() else None
-                if m.name == "kernel/main.c":
-                    data += b"\nthis is not C\n"
-                    m.size = len(data)
-                dst.addfile(m, io.BytesIO(data) if data is not None else None)
-        evil = os.path.join(tmp, "evil.tar.gz")
-        with tarfile.open(evil, "w:gz") as dst:
-            info = tarfile.TarInfo("../escape.txt")
-            info.size = 3
-            dst.addfile(info, io.BytesIO(b"hi\n"))
-        cases = ((good, 0, "full", None), (bad, 1, 0, "does not build"), (evil, 1, 0, "unsafe path"))
+                if m.isfile():
+                    members[m.name] = src.extractfile(m).read()
+
+        def pack(name, files, prefix="", fmt="tar"):
+            path = os.path.join(tmp, name)
+            if fmt == "zip":
+                import zipfile
+                with zipfile.ZipFile(path, "w") as z:
+                    for f, data in files.items():
+                        z.writestr(prefix + f, data)
+                return path
+            with tarfile.open(path, "w:gz") as dst:
+                for f, data in files.items():
+                    info = tarfile.TarInfo(prefix + f)
+                    info.size = len(data)
+                    dst.addfile(info, io.BytesIO(data))
+            return path
+
+        broken = dict(members)
+        broken["kernel/printf.c"] += b"\nthis is not C\n"   # a file lab boot writes
+        # a submission that edits the tests to pass: ignored, the grader's are used
+        cheat = dict(members)
+        cheat["grade/grade-boot.py"] = b"print('Score: 45/45')\n"
+        cheat["user/lib/utest.h"] = b"#define CHECK(c, ...)\n"
+        evil = {"../escape.txt": b"hi\n"}
+        cases = (
+            (good, 0, "full", None),
+            (pack("dot.tgz", members, prefix="./"), 0, "full", None),
+            (pack("folder.zip", members, prefix="mica/", fmt="zip"), 0, "full", None),
+            (pack("cheat.tgz", cheat), 0, "full", None),
+            (pack("broken.tgz", broken), 1, 0, "does not build"),
+            (pack("evil.tgz", evil), 1, 0, "unsafe path"),
+        )
         for archive, want_status, want_score, want_reason in cases:
             report = os.path.join(tmp, "results.json")
+            if os.path.exists(report):
+                os.remove(report)
             p = subprocess.run([sys.executable, "grade/autograde.py", archive, "boot",
-                                "--results-json", report], cwd=ROOT, capture_output=True, text=True)
-            with open(report) as f:
-                result = json.load(f)
+                                "--results-json", report, "--out-dir",
+                                os.path.join(tmp, "out")],
+                               cwd=ROOT, capture_output=True, text=True)
+            try:
+                with open(report) as f:
+                    result = json.load(f)
+            except (OSError, ValueError):
+                result = {"score": None, "max_score": None, "tests": []}
             name = f"autograde/{os.path.basename(archive)}"
-            full = result["score"] > 0 and all(t["status"] == "passed" for t in result["tests"])
+            full = (result["score"] == result["max_score"] and result["score"] and
+                    all(t["status"] == "passed" for t in result["tests"]))
             ok = (p.returncode == want_status and
-                  (full if want_score == "full" else result["score"] == want_score) and
-                  (want_reason is None or want_reason in result["tests"][0]["output"]) and
+                  (full if want_score == "full" else
+                   result["score"] == 0 and result["max_score"] == 45) and
+                  (want_reason is None or
+                   all(want_reason in t["output"] for t in result["tests"])) and
                   "Traceback" not in p.stdout + p.stderr)
-            print(f"   {name}: exit {p.returncode}, score {result['score']} -> {'OK' if ok else 'FAIL'}")
+            print(f"   {name}: exit {p.returncode}, score {result['score']}/"
+                  f"{result['max_score']} -> {'OK' if ok else 'FAIL'}")
             if not ok:
                 print(p.stdout[-2000:] + p.stderr[-2000:])
             tally.add(name, ok)
