@@ -80,7 +80,7 @@ static void order(void)
 		CHECK_EQ(ipc_send(sink, &m, IPC_FOREVER), 0, "send");
 	}
 	CHECK_EQ(reap(sink), 0, "sink's verdict on 200 messages");
-	printf("order: 200 messages arrived in order\n");
+	utest_ok("order: 200 messages arrived in order\n");
 }
 
 static void callload(void)
@@ -234,7 +234,7 @@ static void irq(void)
 	char c = (uart[5] & 1) ? (char)uart[0] : '?';
 	uart[1] = 0;
 	CHECK_EQ(irq_ack(10), 0, "ack IRQ 10");
-	printf("irq: got '%c' by interrupt\n", c);
+	utest_ok("irq: got '%c' by interrupt\n", c);
 }
 
 static void pagefault(void)
@@ -298,7 +298,7 @@ static void bulk(void)
 	                       .slen = 64, .rbuf = (void *)0xffffffc080200000UL, .rcap = 64 };
 	CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND | IPC_BULK_RECV, server, &m, &a, NULL), -EFAULT,
 	         "reply into a kernel address");
-	printf("bulk: 1 to %d bytes travel intact; bad buffers and sizes refused\n", IPC_BULK_MAX);
+	utest_ok("bulk: 1 to %d bytes travel intact; bad buffers and sizes refused\n", IPC_BULK_MAX);
 	task_kill(server);
 	reap(server);
 }

@@ -36,7 +36,7 @@ static void preempt(void)
 	uint64_t t0 = time_ns(), laps = 0;
 	while (ms_since(t0) < 300)
 		laps++;
-	printf("preempt: root ran %lu laps beside a spinning task\n", laps);
+	utest_ok("preempt: root ran %lu laps beside a spinning task\n", laps);
 	CHECK_EQ(task_kill(spinner), 0, "kill spinner");
 	int status = 0;
 	CHECK_EQ(utest_wait(spinner, &status, 2000), 0, "reap spinner");
@@ -61,7 +61,7 @@ static void priority(void)
 	sleep_ms(50);   /* both are below us: they run only now */
 	CHECK(order_n == 3 && order_log[0] == 'H' && order_log[1] == 'M' && order_log[2] == 'L',
 	      "run order %c%c%c (%d ran), want HML", order_log[0], order_log[1], order_log[2], order_n);
-	printf("priority: order %c%c%c\n", order_log[0], order_log[1], order_log[2]);
+	utest_ok("priority: order %c%c%c\n", order_log[0], order_log[1], order_log[2]);
 }
 
 static volatile uint64_t rr_count[2];
@@ -86,7 +86,7 @@ static void roundrobin(void)
 	CHECK(start_thread(rr_thread, 0, 3, 0) > 0, "thread 0");
 	CHECK(start_thread(rr_thread, 1, 3, 0) > 0, "thread 1");
 	sleep_ms(600);
-	printf("roundrobin: counts %lu %lu, switches seen %d %d\n", rr_count[0], rr_count[1],
+	utest_ok("roundrobin: counts %lu %lu, switches seen %d %d\n", rr_count[0], rr_count[1],
 	       rr_switches[0], rr_switches[1]);
 	CHECK(rr_switches[0] >= 3 && rr_switches[1] >= 3,
 	      "each thread should see the other run several times: %d %d", rr_switches[0], rr_switches[1]);
@@ -100,7 +100,7 @@ static void sleeping(void)
 	CHECK(ms >= 100 && ms < 1000, "slept %lu ms, want 100", ms);
 	CHECK_EQ(sleep_ms(0), 0, "sleep 0 (yield)");
 	CHECK_EQ(yield(), 0, "yield");
-	printf("sleep: slept %lu ms for 100\n", ms);
+	utest_ok("sleep: slept %lu ms for 100\n", ms);
 }
 
 static volatile uint64_t hart_seen[4];
@@ -148,7 +148,7 @@ static void smp(void)
 		sleep_ms(20);
 	for (int i = 0; i < 4; i++)
 		CHECK(hart_seen[i] == 1, "thread pinned to hart 0 ran on harts %lx", hart_seen[i]);
-	printf("smp: pinned threads stayed put; free threads used harts %lx\n", all);
+	utest_ok("smp: pinned threads stayed put; free threads used harts %lx\n", all);
 }
 
 static volatile int held, held_threads;
@@ -172,7 +172,7 @@ static void limits(void)
 	int n = 0;
 	for (long id; n < 128 && (id = task_create("hog")) > 0; n++)
 		ids[n] = id;
-	printf("limits: %d children before refusal\n", n);
+	utest_ok("limits: %d children before refusal\n", n);
 	CHECK(n > 0 && n < 128, "task creation should be refused at a limit, made %d", n);
 	CHECK_EQ(task_create("one-more"), -ENOMEM, "task_create over the limit");
 
@@ -206,7 +206,7 @@ static void limits(void)
 	for (uint64_t va = 0; va < USER_TOP; va += 1UL << 21, maps++)   /* a page table each */
 		if (map(ids[1], va, pa, MAP_R) < 0)
 			break;
-	printf("limits: %d page-table-hungry mappings before refusal\n", maps);
+	utest_ok("limits: %d page-table-hungry mappings before refusal\n", maps);
 	CHECK(maps > 10 && maps < 100000, "page-table quota: %d mappings", maps);
 	CHECK(ktest(KTEST_STATS) < before, "kernel pages in use while the hogs live");
 
@@ -249,7 +249,7 @@ static void hogdies(void)
 		task_kill(ids[i]);
 		task_wait(ids[i], &code);
 	}
-	printf("hogdies: a task that made %d tasks died; all of it came back\n", status);
+	utest_ok("hogdies: a task that made %d tasks died; all of it came back\n", status);
 }
 
 /* The hogger: create tasks (once the parent lets us) until refused. */
@@ -278,7 +278,7 @@ static void killrunning(void)
 		CHECK_EQ(utest_wait(spinner, &status, 2000), 0, "reap spinner");
 		CHECK_EQ(status, -1, "spinner's status");
 	}
-	printf("killrunning: 5 running tasks killed and reaped\n");
+	utest_ok("killrunning: 5 running tasks killed and reaped\n");
 }
 
 static const struct utest_case cases[] = {
