@@ -53,6 +53,7 @@ DEADLINE_FACTOR = 4       # a whole test may take this many expect timeouts
 TAIL_LINES = 10           # output lines quoted in failure messages
 MAKE_TIMEOUT = 120.0      # seconds allowed for `make print-qemu`
 POLL_SECONDS = 0.05       # wake-up interval while waiting for output
+OUTPUT_CAP = 512 * 1024  # characters of QEMU output a session keeps (a few hundred KiB)
 SETTLE_SECONDS = 0.1      # an incomplete line must be this still to match
 DRAIN_SECONDS = 1.0       # output collection allowed after QEMU exits
 JOIN_SECONDS = 2.0        # wait for helper threads when closing
@@ -221,6 +222,7 @@ class QemuSession:
         self._cursor_col = 0                   # consumed prefix of that line
         self._last_output = time.monotonic()
         self._finished = False                 # QEMU exited and output collected
+        self._kept = 0                         # characters of output kept
 
     # -- starting and stopping ------------------------------------------------
 
@@ -359,10 +361,18 @@ class QemuSession:
         stdout.close()
 
     def _append(self, text: str) -> None:
-        """Add normalised output text to the line buffer."""
+        """Add normalised output text to the line buffer; past OUTPUT_CAP
+        characters the rest is dropped (a submission printing without end)."""
         if not text:
             return
         with self._cond:
+            if self._kept >= OUTPUT_CAP:
+                self._last_output = time.monotonic()
+                return
+            self._kept += len(text)
+            if self._kept >= OUTPUT_CAP:
+                text = text[:max(0, len(text) - (self._kept - OUTPUT_CAP))] + \
+                    f"\n[gradelib: QEMU printed more than {OUTPUT_CAP // 1024} KiB: the rest is dropped]\n"
             pieces = (self._partial + text).split("\n")
             self._lines.extend(pieces[:-1])
             self._partial = pieces[-1]

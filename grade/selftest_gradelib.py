@@ -50,6 +50,12 @@ if mode == "exit3":
     sys.exit(3)
 elif mode == "hang":
     time.sleep(1000)
+elif mode == "flood":
+    line = "x" * 1023 + "\n"
+    for _ in range(4096):          # 4 MiB, then a last line
+        out.write(line)
+    say("last line\n")
+    time.sleep(1000)
 elif mode == "split":
     say("count: 1")
     time.sleep(0.03)
@@ -222,6 +228,15 @@ def expect_matches_and_consumes(root):
         assert q.expect(r"got: (\w+)").group(1) == "hello"
         msg = expect_failure(q.expect, r"harts", timeout=0.2)
         assert "expected /harts/" in msg, msg
+
+
+@check
+def output_is_capped(root):
+    with session(append="flood") as q:
+        q.expect(r"^\[gradelib: QEMU printed more than \d+ KiB: the rest is dropped\]$", timeout=20)
+        assert len(q.output) < gradelib.OUTPUT_CAP + 4096, len(q.output)
+        msg = expect_failure(q.expect, r"^last line$", timeout=0.5)
+        assert "last line" not in q.output, "output past the cap was kept"
 
 
 @check
