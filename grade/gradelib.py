@@ -193,6 +193,15 @@ def _install_signal_handlers() -> None:
 # ---------------------------------------------------------------------------
 # One QEMU run
 
+FAIL_LINE = re.compile(r"^FAIL: ")   # a test program's failed check (user/lib/utest.h)
+
+
+class _ReportedFailure:
+    """What _find returns when the program printed a FAIL line first."""
+    def __init__(self, line: str):
+        self.line = line
+
+
 class QemuSession:
     """One QEMU process, its output, and a cursor into that output.
 
@@ -206,6 +215,7 @@ class QemuSession:
     def __init__(self, timeout: float = DEFAULT_TIMEOUT, verbose: bool = False):
         self._scale = timeout_scale()
         self.default_timeout = timeout
+        self.fail_fast = True   # an expect ends at the program's first `FAIL: ` line
         self.verbose = verbose
         self.command: list[str] | None = None   # argv actually run, once started
         self._proc: subprocess.Popen | None = None
@@ -432,11 +442,15 @@ class QemuSession:
         def check():
             nonlocal scanned
             while scanned < len(self._lines):
-                match = pattern.search(unconsumed(scanned, self._lines[scanned]))
+                line = unconsumed(scanned, self._lines[scanned])
+                match = pattern.search(line)
                 scanned += 1
                 if match:
                     self._cursor_line, self._cursor_col = scanned, 0
                     return match
+                if self.fail_fast and FAIL_LINE.search(line):
+                    self._cursor_line, self._cursor_col = scanned, 0
+                    return _ReportedFailure(line)
             settled = time.monotonic() - self._last_output >= SETTLE_SECONDS
             rest = unconsumed(scanned, self._partial)
             if rest and (settled or self._finished):
@@ -469,6 +483,9 @@ class QemuSession:
     def _expect(self, regex, deadline: float, when: str) -> re.Match:
         self._require_started()
         match = self._find(re.compile(regex), deadline)
+        if isinstance(match, _ReportedFailure):
+            raise self._failure(f"the test program failed a check: {match.line.strip()} "
+                                f"(while waiting for /{getattr(regex, 'pattern', regex)}/)")
         if match is None:
             raise self._failure(f"expected /{getattr(regex, 'pattern', regex)}/ {when}")
         return match
