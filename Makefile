@@ -61,8 +61,8 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
-all: check-tools $(BUILD)/kernel.elf $(FSIMG)
+.PHONY: labs-check lab-tree crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
+all: check-tools $(BUILD)/kernel.elf $(FSIMG) $(BUILD)/host/fsck
 
 help:
 	@echo "make            build the kernel and the user programs"
@@ -72,6 +72,8 @@ help:
 	@echo "make test       every test: host tests, QEMU tests, all labs' grades"
 	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
 	@echo "make fuzz       the system call fuzzer (SEED=s N=calls CPUS=c)"
+	@echo "make labs-check the lab integrity rule: every lab's starting tree, as a table"
+	@echo "make lab-tree   the starting tree of lab LAB in DEST=<dir>"
 	@echo "make crashtest  crash the disk at POINTS=n points (and STOPS=k real stops), check it"
 	@echo "make handin     pack the tree for submission: handin-LAB.tar.gz"
 	@echo "make fs-reset   a fresh disk image (build/fs.img): files made in QEMU are lost"
@@ -224,6 +226,15 @@ include grade/host/host.mk
 
 bench: all check-qemu
 	@python3 grade/bench.py
+
+# The lab integrity rule for every lab, as a table (make test runs it too).
+labs-check: all check-qemu
+	@python3 grade/labscheck.py
+
+# The starting tree of one lab: make lab-tree LAB=ipc DEST=../ipc-start
+lab-tree:
+	@test -n "$(DEST)" || { echo "make lab-tree: say where: DEST=<dir>"; exit 2; }
+	@python3 labs/mklab.py $(LAB) $(DEST)
 
 # The crash test: make crashtest POINTS=n (crash points replayed) STOPS=k
 POINTS ?= 1000

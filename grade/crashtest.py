@@ -230,7 +230,7 @@ def main():
     a = p.parse_args()
     for tool in (MKFS, FSCK):
         if not os.path.exists(tool):
-            print(f"crashtest: {tool} is missing: run make first")
+            print(f"crashtest: {tool} is missing: run make (it builds mkfs and fsck)")
             print("0 passed, 1 failed")
             return 1
     rnd = random.Random(a.seed)

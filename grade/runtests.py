@@ -24,6 +24,7 @@ TALLY = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
 
 sys.path.insert(0, os.path.join(ROOT, "grade"))
 from gradelib import QemuSession, TestFailure   # noqa: E402
+from labscheck import grade_results   # noqa: E402
 
 
 def save_output(name, text):
@@ -222,46 +223,11 @@ def autograde_tests(tally):
             tally.add(name, ok)
 
 
-def grade_results(tree, lab, echo=False):
-    """Run this tree's grade script for lab against `tree` (its output shown
-    if echo); return [(passed, test name)]."""
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as summary:
-        env = dict(os.environ, GRADE_SUMMARY_FILE=summary.name, MICA_ROOT=tree)
-        p = subprocess.run([sys.executable, os.path.join(ROOT, "grade", f"grade-{lab}.py")],
-                           cwd=tree, env=env, capture_output=True, text=True)
-        if echo:
-            sys.stdout.write(p.stdout + p.stderr)
-            sys.stdout.flush()
-        lines = [l.split(" ", 1) for l in summary.read().split("\n") if l.strip()]
-    return [(verdict == "PASS", name) for verdict, name in lines]
-
-
 def lab_integrity(tally):
-    """The lab integrity rule: on the starting tree of every lab N, the tree
-    builds without warnings, every lab before N passes in full and every
-    test of lab N fails."""
-    print("== lab integrity: each lab's starting tree")
-    for n, lab in enumerate(LABS):
-        with tempfile.TemporaryDirectory(prefix=f"mica-lab-{lab}-") as tree:
-            gen = subprocess.run([sys.executable, "labs/mklab.py", lab, tree], cwd=ROOT,
-                                 capture_output=True, text=True)
-            build = subprocess.run(["make", "-s", "all"], cwd=tree, capture_output=True, text=True)
-            built = gen.returncode == 0 and build.returncode == 0
-            tally.add(f"integrity/{lab}/starting_tree_builds", built)
-            if not built:
-                print(gen.stdout + build.stdout[-2000:] + build.stderr[-2000:])
-                continue
-            for earlier in LABS[:n]:
-                results = grade_results(tree, earlier)
-                bad = [name for ok, name in results if not ok]
-                ok = results and not bad
-                print(f"   {lab} tree: {earlier} {'passes' if ok else 'FAILS: ' + ', '.join(bad)}")
-                tally.add(f"integrity/{lab}/grade_{earlier}_passes", bool(ok))
-            results = grade_results(tree, lab)
-            passing = [name for ok, name in results if ok]
-            ok = results and not passing
-            print(f"   {lab} tree: {lab} {'fails in full' if ok else 'PASSES: ' + ', '.join(passing)}")
-            tally.add(f"integrity/{lab}/every_{lab}_test_fails", bool(ok))
+    """The lab integrity rule on every lab's starting tree (make labs-check;
+    the reference tree's grades are the grade_lab runs above)."""
+    print("== labs-check: each lab's starting tree")
+    host_program(tally, "labs-check", [sys.executable, "grade/labscheck.py", "--no-reference"])
 
 
 def fuzz_test(tally):

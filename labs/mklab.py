@@ -58,11 +58,15 @@ def transform(text, lab, path):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in LABS:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    graded = [l for l in LABS if os.path.exists(os.path.join(root, "grade", f"grade-{l}.py"))]
+    if len(sys.argv) != 3 or sys.argv[1] not in graded:
         print(__doc__)
+        if len(sys.argv) >= 2 and sys.argv[1] in LABS:
+            print(f"mklab: lab {sys.argv[1]} has no grade script yet (grade/grade-{sys.argv[1]}.py)")
+        print(f"labs: {', '.join(graded)}")
         return 2
     lab, outdir = sys.argv[1], sys.argv[2]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     git = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True)
     if git.returncode != 0:
         print(f"mklab: {root} is not a git checkout of Mica: {git.stderr.strip()}")
