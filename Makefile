@@ -61,7 +61,7 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: labs-check lab-tree crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
+.PHONY: gradescope labs-check lab-tree crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
 all: check-tools $(BUILD)/kernel.elf $(FSIMG) $(BUILD)/host/fsck
 
 help:
@@ -75,7 +75,8 @@ help:
 	@echo "make labs-check the lab integrity rule: every lab's starting tree, as a table"
 	@echo "make lab-tree   the starting tree of lab LAB in DEST=<dir>"
 	@echo "make crashtest  crash the disk at POINTS=n points (and STOPS=k real stops), check it"
-	@echo "make handin     pack the tree for submission: handin-LAB.tar.gz"
+	@echo "make handin     pack the last commit for submission: handin-LAB.tar.gz"
+	@echo "make gradescope the Gradescope autograder of lab LAB: build/gradescope-LAB.zip"
 	@echo "make fs-reset   a fresh disk image (build/fs.img): files made in QEMU are lost"
 	@echo "make clean      remove build/"
 
@@ -248,13 +249,29 @@ N ?= 20000
 fuzz: all check-qemu
 	@python3 grade/fuzz.py --seed $(SEED) --calls $(N) --cpus $(CPUS)
 
-# A submission: every file git knows or would track (not build output),
-# packed so an autograder can unpack it and run `make grade LAB=...`.
+# A submission: the last commit of the tree, packed so an autograder can
+# unpack it and grade it. Uncommitted changes are refused: what is handed
+# in is what git holds, so the student can say which commit it was.
 handin:
-	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make handin: not a git checkout (run git init; git add -A first)"; exit 1; }
-	@{ git ls-files; git ls-files --others --exclude-standard; } | sort -u | \
-	  grep -v '^handin-' | tar czf handin-$(LAB).tar.gz -T -
-	@echo "wrote handin-$(LAB).tar.gz ($$(tar tzf handin-$(LAB).tar.gz | wc -l) files)"
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make handin: not a git checkout (run git init; git add -A; git commit first)"; exit 1; }
+	@if [ -n "$$(git status --porcelain --untracked-files=normal -- . ':!handin-*')" ]; then \
+	  echo "make handin: the tree has changes that are not committed:"; \
+	  git status --short -- . ':!handin-*' | head -20; \
+	  echo "commit them (git add -A && git commit) and run make handin again"; exit 1; fi
+	@git archive --format=tar.gz -o handin-$(LAB).tar.gz HEAD
+	@echo "wrote handin-$(LAB).tar.gz: commit $$(git rev-parse --short HEAD), $$(tar tzf handin-$(LAB).tar.gz | wc -l) files"
+
+# The Gradescope autograder of one lab: build/gradescope-LAB.zip, to upload
+# as the assignment's autograder (docs/instructors.md).
+gradescope:
+	@rm -rf $(BUILD)/gradescope && mkdir -p $(BUILD)/gradescope/mica
+	@cp grade/autograder/setup.sh grade/autograder/run_autograder $(BUILD)/gradescope/
+	@echo $(LAB) > $(BUILD)/gradescope/lab
+	@python3 -c 'import sys; sys.path.insert(0, "labs"); import mklab; print("\n".join(mklab.tracked_files(".")))' | \
+	  tar cf - -T - | tar xf - -C $(BUILD)/gradescope/mica
+	@rm -f $(BUILD)/gradescope-$(LAB).zip
+	@cd $(BUILD)/gradescope && python3 -c 'import os, sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED); [z.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), ".")) for d, _, fs in os.walk(".") for f in fs]; z.close()' ../gradescope-$(LAB).zip
+	@echo "wrote $(BUILD)/gradescope-$(LAB).zip (autograder for lab $(LAB))"
 
 clean:
 	rm -rf $(BUILD) grade-out bench.json .gdbinit handin-*.tar.gz

@@ -34,7 +34,7 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "labs"))
-from mklab import LABS, MARKED, MARK   # noqa: E402
+from mklab import LABS, MARKED, MARK, tracked_files   # noqa: E402
 
 BUILD_SECONDS = 300
 ARCHIVE_MAX = 64 << 20          # bytes unpacked, in all
@@ -94,12 +94,9 @@ def tree_top(d):
 def student_files(lab):
     """The files where a student of `lab` writes: those of the grader's tree
     with a solution region of this lab or an earlier one."""
-    git = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
-    if git.returncode != 0:
-        raise RuntimeError(f"the grader's tree is not a git checkout: {git.stderr.strip()}")
     upto = LABS.index(lab)
     files = []
-    for f in git.stdout.split():
+    for f in tracked_files(ROOT):
         if not f.endswith(MARKED):
             continue
         with open(os.path.join(ROOT, f), errors="replace") as src:

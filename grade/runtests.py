@@ -223,6 +223,54 @@ def autograde_tests(tally):
             tally.add(name, ok)
 
 
+def gradescope_test(tally):
+    """The Gradescope autograder (make gradescope) run as Gradescope runs it:
+    full marks for the reference tree, zero with reasons for a starting tree."""
+    print("== gradescope: run_autograder on the reference tree and on a starting tree")
+    subprocess.run(["make", "-s", "gradescope", "LAB=boot"], cwd=ROOT, capture_output=True)
+    zip_path = os.path.join(BUILD, "gradescope-boot.zip")
+    for kind in ("reference", "starting"):
+        with tempfile.TemporaryDirectory(prefix="mica-gradescope-") as ag:
+            import zipfile
+            os.makedirs(os.path.join(ag, "source"))
+            try:
+                with zipfile.ZipFile(zip_path) as z:
+                    z.extractall(os.path.join(ag, "source"))
+            except (OSError, zipfile.BadZipFile) as exc:
+                print(f"   cannot open {zip_path}: {exc}")
+                tally.add(f"gradescope/{kind}", False)
+                continue
+            os.chmod(os.path.join(ag, "source", "run_autograder"), 0o755)
+            sub = os.path.join(ag, "submission")
+            if kind == "reference":
+                os.makedirs(sub)
+                archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True)
+                subprocess.run(["tar", "xf", "-", "-C", sub], input=archive.stdout)
+            else:
+                subprocess.run([sys.executable, "labs/mklab.py", "boot", sub], cwd=ROOT,
+                               capture_output=True)
+            p = subprocess.run(["bash", os.path.join(ag, "source", "run_autograder")],
+                               env=dict(os.environ, AUTOGRADER_ROOT=ag), capture_output=True,
+                               text=True)
+            try:
+                with open(os.path.join(ag, "results", "results.json")) as f:
+                    r = json.load(f)
+            except (OSError, ValueError) as exc:
+                r = {"score": None, "max_score": None, "tests": [], "error": str(exc)}
+            tests = r.get("tests", [])
+            if kind == "reference":
+                ok = r["score"] == r["max_score"] == 45 and all(t["status"] == "passed" for t in tests)
+            else:
+                ok = (r["score"] == 0 and r["max_score"] == 45 and tests and
+                      all(t["status"] == "failed" and len(t["output"]) > 10 for t in tests))
+            ok = ok and "execution_time" in r and "/tmp/" not in json.dumps(r)
+            print(f"   {kind} tree: score {r.get('score')}/{r.get('max_score')} -> "
+                  f"{'OK' if ok else 'FAIL'}")
+            if not ok:
+                print(p.stdout[-2000:] + p.stderr[-2000:] + json.dumps(r)[:2000])
+            tally.add(f"gradescope/{kind}", ok)
+
+
 def lab_integrity(tally):
     """The lab integrity rule on every lab's starting tree (make labs-check;
     the reference tree's grades are the grade_lab runs above)."""
@@ -260,6 +308,7 @@ def main():
     mkfs_tests(tally)
     gdb_test(tally)
     autograde_tests(tally)
+    gradescope_test(tally)
     for lab in LABS:
         grade_lab(tally, lab)
     fuzz_test(tally)

@@ -57,6 +57,21 @@ def transform(text, lab, path):
     return "".join(out)
 
 
+def tracked_files(root):
+    """The tree's files: those git tracks, or in a copy without git (an
+    autograder's) every file but build output."""
+    git = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True)
+    if git.returncode == 0 and git.stdout.strip():
+        return git.stdout.split()
+    files = []
+    for d, subdirs, names in os.walk(root):
+        rel = os.path.relpath(d, root)
+        subdirs[:] = [x for x in subdirs if not (rel == "." and x in ("build", "grade-out", ".git"))]
+        files += [os.path.normpath(os.path.join(rel, n)) for n in names
+                  if not (rel == "." and (n.startswith("handin-") or n in ("bench.json", ".gdbinit")))]
+    return sorted(files)
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     graded = [l for l in LABS if os.path.exists(os.path.join(root, "grade", f"grade-{l}.py"))]
@@ -67,11 +82,7 @@ def main():
         print(f"labs: {', '.join(graded)}")
         return 2
     lab, outdir = sys.argv[1], sys.argv[2]
-    git = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True)
-    if git.returncode != 0:
-        print(f"mklab: {root} is not a git checkout of Mica: {git.stderr.strip()}")
-        return 1
-    files = git.stdout.split()
+    files = tracked_files(root)
     try:
         for f in files:
             src, dst = os.path.join(root, f), os.path.join(outdir, f)
