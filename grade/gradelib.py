@@ -575,6 +575,7 @@ class _Test:
     timeout: float
     boot: bool
     boot_args: dict
+    visibility: str = "visible"
 
 
 @dataclass
@@ -587,6 +588,7 @@ class _Outcome:
     seconds: float
     output: str
     saved_to: str = ""      # where the failed test's output was saved (not in reports)
+    visibility: str = "visible"   # Gradescope: visible, hidden, after_due_date, after_published
 
 
 def _describe(exc: BaseException) -> str:
@@ -648,13 +650,14 @@ class Lab:
 
     def test(self, points: float, name: str, *, append: str | None = None,
              cpus: int | None = None, timeout: float = DEFAULT_TIMEOUT, boot: bool = True,
-             extra_args: list[str] | None = None):
+             extra_args: list[str] | None = None, visibility: str = "visible"):
         """Decorator registering fn(q) as a test worth `points`.
 
         Unless boot is False, q is started with append/cpus/extra_args
         before fn runs (see QemuSession.start).  `timeout` is the default for
         q's expects; the whole test may take DEADLINE_FACTOR times that.
-        The test passes if fn returns and fails if it raises anything."""
+        The test passes if fn returns and fails if it raises anything.
+        visibility is its Gradescope visibility (hidden, after_due_date, ...)."""
         if not name or any(t.name == name for t in self._tests):
             raise ValueError(f"test name {name!r} is empty or already used in lab {self.name}")
         if points < 0 or timeout <= 0:
@@ -662,7 +665,7 @@ class Lab:
 
         def register(fn):
             boot_args = {"append": append, "cpus": cpus, "extra_args": extra_args}
-            self._tests.append(_Test(name, points, fn, timeout, boot, boot_args))
+            self._tests.append(_Test(name, points, fn, timeout, boot, boot_args, visibility))
             return fn
         return register
 
@@ -740,7 +743,7 @@ class Lab:
             session.close()
         passed = error is None
         return _Outcome(t.name, t.points if passed else 0, t.points, passed, error or "",
-                        time.monotonic() - started, session.output)
+                        time.monotonic() - started, session.output, visibility=t.visibility)
 
     def _report(self, o: _Outcome, out_dir: str) -> None:
         """Print o's result line, save or clear its output file, and append
@@ -801,7 +804,7 @@ class Lab:
             "output": f"Lab {self.name}: Score {_fmt(got)}/{_fmt(total)}",
             "tests": [{"name": o.name, "score": o.points, "max_score": o.max_points,
                        "status": "passed" if o.passed else "failed",
-                       "visibility": "visible",
+                       "visibility": o.visibility,
                        "execution_time": round(o.seconds, 1),
                        "output": o.message or "passed"}
                       for o in self._outcomes],
