@@ -70,12 +70,14 @@ long balloc(uint32_t *block, struct buf **zeroed)
 			uint8_t *byte = &bp->data[(b % FS_BPB) / 8];
 			if (*byte & (1u << (b % 8)))
 				continue;
+			struct buf *z = bzeroed(b);   /* first: if the cache is full, nothing changed */
+			if (!z) {
+				brelse(bp);
+				return -EIO;
+			}
 			*byte |= 1u << (b % 8);
 			log_write(bp);
 			brelse(bp);
-			struct buf *z = bzeroed(b);
-			if (!z)
-				return -EIO;
 			log_write(z);
 			nfree_blocks--;
 			hint = b + 1 < sb.size ? b + 1 : sb.datastart;
