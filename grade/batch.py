@@ -7,7 +7,8 @@ Every file of DIR that is an archive (.tar.gz, .tgz, .tar, .zip) or a
 folder is one student's submission, named after the file (alice.tar.gz ->
 alice). Each is graded by grade/autograde.py (the grader's own tests over
 the student's files), N at a time (default: half the CPUs, at least 1).
-The CSV (student, score, max_score, passed, tests, failed tests) is sorted
+The CSV (student, score, max_score, passed, tests, failed tests, and the
+reason when nothing could be graded: it did not unpack or build) is sorted
 by student and holds no times, so a second run gives the same file. Each
 student's full report goes to OUTDIR/<student>.txt and results.json next
 to it (OUTDIR: grades-LAB/ beside the CSV).
@@ -52,12 +53,15 @@ def grade_one(path, lab, outdir):
         with open(results) as f:
             r = json.load(f)
     except (OSError, ValueError):
-        return [name, 0, "", 0, 0, "no results (see the report)"]
+        return [name, 0, "", 0, 0, "", "no results (see the report)"]
     tests = r.get("tests", [])
     failed = [t["name"] for t in tests if t.get("status") != "passed"]
     score = r.get("score", 0)
+    # a reason when nothing could run (it is the same for every test then)
+    outputs = {t.get("output", "").splitlines()[0] if t.get("output") else "" for t in tests}
+    reason = outputs.pop() if len(failed) == len(tests) and len(outputs) == 1 else ""
     return [name, f"{score:g}", f"{r.get('max_score', 0):g}", len(tests) - len(failed),
-            len(tests), " ".join(failed)]
+            len(tests), " ".join(failed), reason]
 
 
 def main():
@@ -90,7 +94,7 @@ def main():
     rows.sort(key=lambda r: r[0])
     with open(output, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "score", "max_score", "passed", "tests", "failed"])
+        w.writerow(["student", "score", "max_score", "passed", "tests", "failed", "reason"])
         w.writerows(rows)
     print(f"batch: {len(rows)} submissions graded: {output} (reports in {outdir})")
     return 0

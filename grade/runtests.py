@@ -271,6 +271,45 @@ def gradescope_test(tally):
             tally.add(f"gradescope/{kind}", ok)
 
 
+def batch_test(tally):
+    """grade/batch.py over a folder of hand-ins (good, starting, broken,
+    hostile) gives the expected scores, and the same CSV twice."""
+    print("== batch: a folder of hand-ins graded twice")
+    with tempfile.TemporaryDirectory(prefix="mica-batch-") as tmp:
+        ins = os.path.join(tmp, "in")
+        os.makedirs(ins)
+        archive = subprocess.run(["git", "archive", "--format=tar.gz", "HEAD"], cwd=ROOT,
+                                 capture_output=True).stdout
+        with open(os.path.join(ins, "good.tar.gz"), "wb") as f:
+            f.write(archive)
+        start = os.path.join(tmp, "start")
+        subprocess.run([sys.executable, "labs/mklab.py", "boot", start], cwd=ROOT,
+                       capture_output=True)
+        subprocess.run(["tar", "czf", os.path.join(ins, "start.tgz"), "-C", start, "."])
+        with open(os.path.join(ins, "junk.tgz"), "wb") as f:
+            f.write(b"not an archive\n")
+        with tarfile.open(os.path.join(ins, "evil.tgz"), "w:gz") as t:
+            info = tarfile.TarInfo("../evil")
+            info.size = 1
+            t.addfile(info, io.BytesIO(b"x"))
+        csvs = []
+        for run in ("1", "2"):
+            out = os.path.join(tmp, f"grades{run}.csv")
+            subprocess.run([sys.executable, "grade/batch.py", ins, "boot", "-j", "2", "-o", out],
+                           cwd=ROOT, capture_output=True, text=True)
+            try:
+                with open(out) as f:
+                    csvs.append(f.read())
+            except OSError:
+                csvs.append("")
+        rows = {l.split(",")[0]: l.split(",")[1:3] for l in csvs[0].splitlines()[1:]}
+        want = {"good": ["45", "45"], "start": ["0", "45"], "junk": ["0", "45"],
+                "evil": ["0", "45"]}
+        ok = rows == want and csvs[0] == csvs[1]
+        print(f"   scores {rows}, same CSV twice: {csvs[0] == csvs[1]} -> {'OK' if ok else 'FAIL'}")
+        tally.add("batch/two_runs_same_csv", ok)
+
+
 def lab_integrity(tally):
     """The lab integrity rule on every lab's starting tree (make labs-check;
     the reference tree's grades are the grade_lab runs above)."""
@@ -309,6 +348,7 @@ def main():
     gdb_test(tally)
     autograde_tests(tally)
     gradescope_test(tally)
+    batch_test(tally)
     for lab in LABS:
         grade_lab(tally, lab)
     fuzz_test(tally)
