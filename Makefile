@@ -61,7 +61,7 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: gradescope labs-check lab-tree crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
+.PHONY: gradescope labs-check lab-tree lab-repo crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
 all: check-tools $(BUILD)/kernel.elf $(FSIMG) $(BUILD)/host/fsck
 
 help:
@@ -74,6 +74,7 @@ help:
 	@echo "make fuzz       the system call fuzzer (SEED=s N=calls CPUS=c)"
 	@echo "make labs-check the lab integrity rule: every lab's starting tree, as a table"
 	@echo "make lab-tree   the starting tree of lab LAB in DEST=<dir>"
+	@echo "make lab-repo   a git repository with a branch per lab in DEST=<dir>"
 	@echo "make crashtest  crash the disk at POINTS=n points (and STOPS=k real stops), check it"
 	@echo "make handin     pack the last commit for submission: handin-LAB.tar.gz"
 	@echo "make gradescope the Gradescope autograder of lab LAB: build/gradescope-LAB.zip"
@@ -236,6 +237,12 @@ labs-check: all check-qemu
 lab-tree:
 	@test -n "$(DEST)" || { echo "make lab-tree: say where: DEST=<dir>"; exit 2; }
 	@python3 labs/mklab.py $(LAB) $(DEST)
+
+# The lab repository: one branch per lab, for students to merge lab by lab:
+# make lab-repo DEST=../mica-labs
+lab-repo:
+	@test -n "$(DEST)" || { echo "make lab-repo: say where: DEST=<dir>"; exit 2; }
+	@python3 labs/mkrepo.py $(DEST)
 
 # The crash test: make crashtest POINTS=n (crash points replayed) STOPS=k
 POINTS ?= 1000

@@ -310,6 +310,68 @@ def batch_test(tally):
         tally.add("batch/two_runs_same_csv", ok)
 
 
+def lab_repo_test(tally):
+    """make lab-repo, walked as a student would: solve lab N on its branch,
+    merge branch N+1, and so on from boot to ipc. Every merge must be clean
+    and keep the student's code; the result must equal lab ipc's starting
+    tree with the student's solutions, build, and grade lab sched in full."""
+    print("== lab-repo: a student's way from lab boot to lab ipc by merging branches")
+    sys.path.insert(0, os.path.join(ROOT, "labs"))
+    import mklab
+    walk = ["boot", "vm", "trap", "sched", "ipc"]
+    with tempfile.TemporaryDirectory(prefix="mica-repo-") as tmp:
+        repo, work = os.path.join(tmp, "labs.git"), os.path.join(tmp, "student")
+        r = subprocess.run(["make", "-s", "lab-repo", f"DEST={repo}"], cwd=ROOT,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(r.stdout + r.stderr)
+            tally.add("lab-repo/builds", False)
+            return
+        env = dict(os.environ, GIT_AUTHOR_NAME="s", GIT_AUTHOR_EMAIL="s@x", GIT_COMMITTER_NAME="s",
+                   GIT_COMMITTER_EMAIL="s@x")
+        g = lambda *a: subprocess.run(["git", "-C", work] + list(a), capture_output=True,
+                                      text=True, env=env)
+        subprocess.run(["git", "clone", "-q", "-b", "boot", repo, work], capture_output=True)
+        marked = [f for f in mklab.tracked_files(ROOT) if f.endswith(mklab.MARKED)]
+        sources = {f: open(os.path.join(ROOT, f)).read() for f in marked}
+        ok, why = True, ""
+        for n, lab in enumerate(walk[:-1]):
+            nxt = walk[n + 1]
+            header = f"/* LAB {nxt}: your code here (labs/{nxt}/README.md) */"
+            for f, text in sources.items():   # the student writes lab `lab`'s regions
+                solved = mklab.transform(text, nxt, f)
+                solved = "".join(l for l in solved.splitlines(keepends=True)
+                                 if l.strip() != header)
+                with open(os.path.join(work, f), "w") as out:
+                    out.write(solved)
+            g("commit", "-qam", f"my lab {lab}")
+            m = g("merge", "-q", "--no-edit", f"origin/{nxt}")
+            if m.returncode != 0:
+                ok, why = False, f"merging {nxt} into lab {lab}'s work: {m.stdout}{m.stderr}"
+                break
+            current = open(os.path.join(work, "labs", "CURRENT")).read().strip()
+            if current != nxt:
+                ok, why = False, f"labs/CURRENT is {current} after merging {nxt}"
+                break
+            for f, text in sources.items():
+                if open(os.path.join(work, f)).read() != mklab.transform(text, nxt, f):
+                    ok, why = False, f"after merging {nxt}, {f} is not the student's code " \
+                                     f"plus lab {nxt}'s starting code"
+                    break
+            if not ok:
+                break
+        tally.add("lab-repo/merges_keep_the_students_code", ok)
+        print(f"   merges boot -> {walk[-1]}: {'clean, code kept' if ok else 'FAIL: ' + why}")
+        if not ok:
+            return
+        build = subprocess.run(["make", "-s", "all"], cwd=work, capture_output=True, text=True)
+        results = grade_results(work, "sched") if build.returncode == 0 else []
+        full = bool(results) and all(p for p, _ in results)
+        print(f"   the merged tree builds: {build.returncode == 0}; lab sched graded there: "
+              f"{'full' if full else 'NOT FULL'}")
+        tally.add("lab-repo/merged_tree_grades_earlier_labs", full)
+
+
 def lab_integrity(tally):
     """The lab integrity rule on every lab's starting tree (make labs-check;
     the reference tree's grades are the grade_lab runs above)."""
@@ -349,6 +411,7 @@ def main():
     autograde_tests(tally)
     gradescope_test(tally)
     batch_test(tally)
+    lab_repo_test(tally)
     for lab in LABS:
         grade_lab(tally, lab)
     fuzz_test(tally)

@@ -26,8 +26,15 @@ class MarkerError(Exception):
     pass
 
 
-def transform(text, lab, path):
-    """The text of one file as lab `lab`'s starting tree has it."""
+# Files only an instructor needs: left out of every starting tree and of
+# the lab repository (docs/instructors.md).
+INSTRUCTOR_ONLY = (".ci/", "docs/instructors.md", "grade/autograder/", "grade/batch.py")
+
+
+def transform(text, lab, path, cumulative=False):
+    """The text of one file as lab `lab`'s starting tree has it. With
+    cumulative (the lab repository's branches), every region is its ELSE
+    part, earlier labs' too: a student builds on their own code."""
     out, region, part = [], None, None
     for n, line in enumerate(text.splitlines(keepends=True), 1):
         m = MARK.search(line)
@@ -42,10 +49,10 @@ def transform(text, lab, path):
             if region:
                 raise MarkerError(f"{path}:{n}: LAB {name} BEGIN inside LAB {region}")
             region, part = name, "BEGIN"
-            keep = LABS.index(name) < LABS.index(lab)
-            if name == lab:
+            keep = not cumulative and LABS.index(name) < LABS.index(lab)
+            if name == lab or (cumulative and LABS.index(name) < LABS.index(lab)):
                 indent = line[:len(line) - len(line.lstrip())]
-                out.append(f"{indent}/* LAB {lab}: your code here (labs/{lab}/README.md) */\n")
+                out.append(f"{indent}/* LAB {name}: your code here (labs/{name}/README.md) */\n")
         elif name != region:
             raise MarkerError(f"{path}:{n}: LAB {name} {kind} without BEGIN")
         elif kind == "ELSE":
@@ -72,6 +79,24 @@ def tracked_files(root):
     return sorted(files)
 
 
+def write_tree(root, lab, outdir, cumulative=False):
+    """Write lab's starting tree (see transform) from root into outdir.
+    Raises MarkerError on a broken marker."""
+    for f in tracked_files(root):
+        if f.startswith(INSTRUCTOR_ONLY):
+            continue
+        src, dst = os.path.join(root, f), os.path.join(outdir, f)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if f.endswith(MARKED):
+            with open(src) as fin, open(dst, "w") as fout:
+                fout.write(transform(fin.read(), lab, f, cumulative))
+            shutil.copymode(src, dst)
+        elif os.path.isfile(src):
+            shutil.copy2(src, dst)
+    with open(os.path.join(outdir, "labs", "CURRENT"), "w") as f:
+        f.write(lab + "\n")
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     graded = [l for l in LABS if os.path.exists(os.path.join(root, "grade", f"grade-{l}.py"))]
@@ -82,22 +107,11 @@ def main():
         print(f"labs: {', '.join(graded)}")
         return 2
     lab, outdir = sys.argv[1], sys.argv[2]
-    files = tracked_files(root)
     try:
-        for f in files:
-            src, dst = os.path.join(root, f), os.path.join(outdir, f)
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            if f.endswith(MARKED):
-                with open(src) as fin, open(dst, "w") as fout:
-                    fout.write(transform(fin.read(), lab, f))
-                shutil.copymode(src, dst)
-            elif os.path.isfile(src):
-                shutil.copy2(src, dst)
+        write_tree(root, lab, outdir)
     except MarkerError as exc:
         print(f"mklab: {exc}")
         return 1
-    with open(os.path.join(outdir, "labs", "CURRENT"), "w") as f:
-        f.write(lab + "\n")
     print(f"mklab: starting tree of lab {lab} written to {outdir}")
     return 0
 
