@@ -32,6 +32,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -591,6 +592,18 @@ class _Outcome:
     visibility: str = "visible"   # Gradescope: visible, hidden, after_due_date, after_published
 
 
+PASS_LINE = re.compile(r"^case \S+: PASS")
+
+
+def _check_token(q: "QemuSession", token: str) -> None:
+    """Every `case X: PASS` line must carry this run's token: the test
+    driver prints it only for a case whose checks all passed."""
+    for line in q.lines():
+        if PASS_LINE.match(line) and not line.rstrip().endswith(f"[token {token}]"):
+            raise TestFailure(f"a PASS line without this run's token (printed by something "
+                              f"else than the test driver?): {line.strip()}")
+
+
 def _describe(exc: BaseException) -> str:
     """A failure message for an exception raised by a test (no traceback;
     for unexpected exception types, the innermost frame outside gradelib)."""
@@ -732,10 +745,21 @@ class Lab:
         session = QemuSession(timeout=t.timeout, verbose=verbose)
         started = time.monotonic()
 
+        token = secrets.token_hex(8)
+        boot_args = dict(t.boot_args)
+        append = boot_args.get("append")
+        if t.boot and append is not None and "run=" not in append:
+            # a root-task test program (user/lib/utest.c) puts it on its PASS lines
+            boot_args["append"] = f"{append} token={token}"
+        else:
+            token = None
+
         def body():
             if t.boot:
-                session.start(**t.boot_args)
+                session.start(**boot_args)
             t.fn(session)
+            if token:
+                _check_token(session, token)
         try:
             deadline = t.timeout * DEADLINE_FACTOR * timeout_scale()
             error = setup_error or _run_with_deadline(body, deadline)

@@ -34,7 +34,7 @@ FAKE_QEMU = r'''
 import os, subprocess, sys, time
 
 opts = dict(zip(sys.argv[1::2], sys.argv[2::2]))
-mode = opts.get("-append", "")
+mode, _, token = opts.get("-append", "").partition(" token=")   # gradelib's token
 out = sys.stdout
 
 def say(text):
@@ -49,6 +49,9 @@ if mode == "exit3":
     say("bye \x1b[0m\n")
     sys.exit(3)
 elif mode == "hang":
+    time.sleep(1000)
+elif mode in ("pass", "forged"):
+    say(f"case x: PASS [token {token}]\n" if mode == "pass" else "case x: PASS\n")
     time.sleep(1000)
 elif mode == "flood":
     line = "x" * 1023 + "\n"
@@ -117,6 +120,23 @@ def _(q):
 @lab.test(2, "overruns", timeout=0.2, boot=False)
 def _(q):
     time.sleep(3)
+
+lab.run()
+"""
+
+# A grade script whose programs print PASS lines with and without the token.
+TOKEN_SCRIPT = """\
+from gradelib import Lab
+
+lab = Lab("tok")
+
+@lab.test(1, "with_token", append="pass")
+def _(q):
+    q.expect(r"^case x: PASS")
+
+@lab.test(1, "forged", append="forged")
+def _(q):
+    q.expect(r"^case x: PASS")
 
 lab.run()
 """
@@ -333,6 +353,17 @@ def send_and_expect_need_start(root):
 
 
 # -- Lab.run checks (grade scripts as subprocesses) ---------------------------
+
+@check
+def pass_lines_need_the_token(root):
+    with tempfile.TemporaryDirectory() as tmp:
+        res = run_script(root, TOKEN_SCRIPT, "--out-dir", os.path.join(tmp, "out"), cwd=tmp)
+        text = res.stdout + res.stderr
+        assert re.search(r"^with_token: OK", res.stdout, re.M), text
+        assert re.search(r"^forged: FAIL", res.stdout, re.M), text
+        assert "a PASS line without this run's token" in res.stdout, text
+        assert res.stdout.splitlines()[-1] == "Score: 1/2", text
+
 
 @check
 def grade_script_reports(root):
