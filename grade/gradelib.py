@@ -54,6 +54,7 @@ DEADLINE_FACTOR = 4       # a whole test may take this many expect timeouts
 TAIL_LINES = 10           # output lines quoted in failure messages
 MAKE_TIMEOUT = 120.0      # seconds allowed for `make print-qemu`
 POLL_SECONDS = 0.05       # wake-up interval while waiting for output
+SILENT_SECONDS = 5.0      # this long without output: say the kernel may be stuck
 OUTPUT_CAP = 512 * 1024  # characters of QEMU output a session keeps (a few hundred KiB)
 SETTLE_SECONDS = 0.1      # an incomplete line must be this still to match
 DRAIN_SECONDS = 1.0       # output collection allowed after QEMU exits
@@ -479,7 +480,13 @@ class QemuSession:
             shown = f"last {len(tail)} lines of output:\n" + "\n".join("| " + l for l in tail)
         else:
             shown = "(no output from QEMU)"
-        return TestFailure(f"{head}; QEMU {self._state()}\n{shown}")
+        state = self._state()
+        silent = time.monotonic() - self._last_output
+        if state == "still running" and silent >= SILENT_SECONDS:
+            state += (f", silent for the last {silent:.0f}s: the kernel may be stuck. To see "
+                      "where: make qemu-gdb, then in gdb-multiarch `continue`, ^C, `bt` and "
+                      "`info registers` (docs/gdb.md)")
+        return TestFailure(f"{head}; QEMU {state}\n{shown}")
 
     def _expect(self, regex, deadline: float, when: str) -> re.Match:
         self._require_started()
