@@ -156,8 +156,24 @@ def autograde_tests(tally):
     print("== autograde: grading submissions from archives")
     with tempfile.TemporaryDirectory() as tmp:
         good = os.path.join(tmp, "good.tar.gz")
-        subprocess.run(["make", "-s", "handin", "LAB=boot"], cwd=ROOT, capture_output=True)
-        os.replace(os.path.join(ROOT, "handin-boot.tar.gz"), good)
+        # make handin in a clone: it packs the last commit, and refuses a change
+        clone = os.path.join(tmp, "clone")
+        subprocess.run(["git", "clone", "-q", ROOT, clone], capture_output=True)
+        h = subprocess.run(["make", "-s", "handin", "LAB=boot"], cwd=clone, capture_output=True,
+                           text=True)
+        ok = h.returncode == 0 and os.path.exists(os.path.join(clone, "handin-boot.tar.gz"))
+        if ok:
+            os.replace(os.path.join(clone, "handin-boot.tar.gz"), good)
+        with open(os.path.join(clone, "kernel", "main.c"), "a") as f:
+            f.write("\n")
+        dirty = subprocess.run(["make", "-s", "handin", "LAB=boot"], cwd=clone,
+                               capture_output=True, text=True)
+        ok = ok and dirty.returncode != 0 and "not committed" in dirty.stdout + dirty.stderr
+        print(f"   make handin: packs the last commit, refuses uncommitted changes -> "
+              f"{'OK' if ok else 'FAIL'}")
+        tally.add("autograde/make_handin", ok)
+        if not os.path.exists(good):
+            return
         members = {}
         with tarfile.open(good) as src:
             for m in src.getmembers():
@@ -194,11 +210,23 @@ def autograde_tests(tally):
             (pack("broken.tgz", broken), 1, 0, "does not build"),
             (pack("evil.tgz", evil), 1, 0, "unsafe path"),
         )
-        for archive, want_status, want_score, want_reason in cases:
+        # lab ipc's starting tree with its test library and test program made to pass
+        ipc_tree = os.path.join(tmp, "ipc-tree")
+        subprocess.run([sys.executable, "labs/mklab.py", "ipc", ipc_tree], cwd=ROOT,
+                       capture_output=True)
+        with open(os.path.join(ipc_tree, "user/lib/utest.h"), "a") as f:
+            f.write("#undef CHECK\n#define CHECK(cond, ...) do { (void)(cond); } while (0)\n")
+        with open(os.path.join(ipc_tree, "user/tests/ipctest.c"), "w") as f:
+            f.write('#include "utest.h"\nint main(uint64_t a) { (void)a; '
+                    'printf("case order: PASS\\n"); return 0; }\n')
+        ipc_cheat = os.path.join(tmp, "ipc-cheat.tgz")
+        subprocess.run(["tar", "czf", ipc_cheat, "-C", ipc_tree, "."])
+        for archive, want_status, want_score, want_reason in cases + ((ipc_cheat, 1, 0, None),):
             report = os.path.join(tmp, "results.json")
             if os.path.exists(report):
                 os.remove(report)
-            p = subprocess.run([sys.executable, "grade/autograde.py", archive, "boot",
+            lab = "ipc" if archive == ipc_cheat else "boot"
+            p = subprocess.run([sys.executable, "grade/autograde.py", archive, lab,
                                 "--results-json", report, "--out-dir",
                                 os.path.join(tmp, "out")],
                                cwd=ROOT, capture_output=True, text=True)
@@ -212,7 +240,8 @@ def autograde_tests(tally):
                     all(t["status"] == "passed" for t in result["tests"]))
             ok = (p.returncode == want_status and
                   (full if want_score == "full" else
-                   result["score"] == 0 and result["max_score"] == 45) and
+                   result["score"] == 0 and result["max_score"] == (130 if lab == "ipc" else 45))
+                  and
                   (want_reason is None or
                    all(want_reason in t["output"] for t in result["tests"])) and
                   "Traceback" not in p.stdout + p.stderr)
