@@ -55,6 +55,7 @@ TAIL_LINES = 10           # output lines quoted in failure messages
 MAKE_TIMEOUT = 120.0      # seconds allowed for `make print-qemu`
 POLL_SECONDS = 0.05       # wake-up interval while waiting for output
 SILENT_SECONDS = 5.0      # this long without output: say the kernel may be stuck
+SILENCE_LIMIT = 15.0      # a Lab test gives up on a kernel silent this long (scaled)
 OUTPUT_CAP = 512 * 1024  # characters of QEMU output a session keeps (a few hundred KiB)
 SETTLE_SECONDS = 0.1      # an incomplete line must be this still to match
 DRAIN_SECONDS = 1.0       # output collection allowed after QEMU exits
@@ -218,6 +219,7 @@ class QemuSession:
         self._scale = timeout_scale()
         self.default_timeout = timeout
         self.fail_fast = True   # an expect ends at the program's first `FAIL: ` line
+        self.silence_limit: float | None = None   # seconds: give up on a kernel this quiet
         self.verbose = verbose
         self.command: list[str] | None = None   # argv actually run, once started
         self._proc: subprocess.Popen | None = None
@@ -426,6 +428,9 @@ class QemuSession:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
+                if (self.silence_limit and self._proc and self._proc.poll() is None and
+                        time.monotonic() - self._last_output > self.silence_limit):
+                    return None   # a kernel that went quiet: _failure says so
                 self._cond.wait(min(remaining, POLL_SECONDS))
 
     def _find(self, pattern: re.Pattern, deadline: float) -> re.Match | None:
@@ -750,6 +755,8 @@ class Lab:
     def _run_test(self, t: _Test, setup_error: str | None, verbose: bool) -> _Outcome:
         """Run one test (unless setup_error says none can) and return its outcome."""
         session = QemuSession(timeout=t.timeout, verbose=verbose)
+        # a test's kernel that prints nothing for this long has hung: say so now
+        session.silence_limit = min(t.timeout, SILENCE_LIMIT) * timeout_scale()
         started = time.monotonic()
 
         token = secrets.token_hex(8)
