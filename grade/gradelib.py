@@ -500,6 +500,10 @@ class QemuSession:
             raise self._failure(f"the test program failed a check: {match.line.strip()} "
                                 f"(while waiting for /{getattr(regex, 'pattern', regex)}/)")
         if match is None:
+            silent = time.monotonic() - self._last_output
+            if self.silence_limit and silent >= self.silence_limit and \
+                    self._proc and self._proc.poll() is None:
+                when = "(given up early)"
             raise self._failure(f"expected /{getattr(regex, 'pattern', regex)}/ {when}")
         return match
 
