@@ -112,6 +112,36 @@ def blk_test(tally):
             q.close()
 
 
+def server_fuzz_test(tally):
+    """Random and malformed messages to the fs server and the block driver
+    (user/tests/srvfuzz.c), 100,000 each: both keep answering, and the disk
+    is consistent afterwards."""
+    print("== srvfuzz: 100,000 random messages each to fs and blk")
+    with tempfile.TemporaryDirectory(prefix="mica-srvfuzz-") as tmp:
+        disk = os.path.join(tmp, "fs.img")
+        shutil.copyfile(os.path.join(BUILD, "fs.img"), disk)
+        for server, seed in (("fs", 11), ("blk", 12)):
+            q = QemuSession(timeout=180)
+            try:
+                q.start(append=f"noconsole run=srvfuzz {server} {seed} 100000", cpus=2,
+                        disk=disk)
+                q.expect(rf"^srvfuzz: {server} survived 100000 messages")
+                q.expect(r"^init: srvfuzz exited with status 0")
+                q.expect_not(r"^FAIL|panic|kernel trap")
+                ok = True
+            except TestFailure as exc:
+                path = save_output(f"srvfuzz-{server}", q.output)
+                print(f"   {exc}\n   output saved to {path}")
+                ok = False
+            finally:
+                q.close()
+            fsck = subprocess.run([os.path.join(BUILD, "host", "fsck"), disk],
+                                  capture_output=True, text=True)
+            ok = ok and fsck.returncode == 0
+            print(f"   {server}: {'survived, disk clean' if ok else 'FAIL'} {fsck.stdout.strip()}")
+            tally.add(f"srvfuzz/{server}", ok)
+
+
 def crash_test(tally):
     """The file system after a crash at 250 points of a workload, and 4 real stops."""
     print("== crashtest: the disk cut off at 250 points of a write-heavy workload")
@@ -445,6 +475,7 @@ def main():
         grade_lab(tally, lab)
     fuzz_test(tally)
     blk_test(tally)
+    server_fuzz_test(tally)
     crash_test(tally)
     bench_test(tally)
     lab_integrity(tally)
