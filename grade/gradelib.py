@@ -766,9 +766,14 @@ class Lab:
         token = secrets.token_hex(8)
         boot_args = dict(t.boot_args)
         append = boot_args.get("append")
-        if t.boot and append is not None and "run=" not in append:
-            # a root-task test program (user/lib/utest.c) puts it on its PASS lines
-            boot_args["append"] = f"{append} token={token}"
+        if t.boot and append is not None:
+            # test programs (user/lib/utest.c) put it on their PASS lines; a
+            # root task reads the command line, a spawned one its start-up
+            # block (the memory server copies it); before run=, so that
+            # init does not hand it to the program as an argument
+            at = append.find("run=")
+            boot_args["append"] = (f"{append} token={token}" if at < 0 else
+                                   f"{append[:at]}token={token} {append[at:]}")
         else:
             token = None
 

@@ -81,6 +81,7 @@ static long load_args(struct proc *p, const struct spawn *s)
 	                              .inherited = s->inherit != NULL, .devices = s->devices };
 	if (s->inherit)
 		si->inherit = *s->inherit;
+	root_arg("token", si->token, sizeof(si->token));   /* for the test programs */
 	for (uint64_t i = 0, off = 0; i < s->argc; i++) {
 		args[i] = (char *)(STARTINFO_VA + ((uint8_t *)strings - page) + off);
 		off += strlen(strings + off) + 1;

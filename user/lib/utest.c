@@ -19,6 +19,8 @@ int utest_main(uint64_t bootinfo_va, const struct utest_case *cases, int n)
 int utest_run(const char *only, const struct utest_case *cases, int n)
 {
 	int failed = 0, ran = 0;
+	if (startinfo && startinfo->token[0])
+		strncpy_z(token, startinfo->token, sizeof(token));
 	for (int i = 0; i < n; i++) {
 		if (only && strcmp(only, cases[i].name) != 0)
 			continue;

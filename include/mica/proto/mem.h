@@ -122,6 +122,8 @@ struct mem_startinfo {
 	                            * device) is mapped at DEV_VA + i * 4096, IRQ first + i */
 	uint64_t inherited;        /* 1 if the parent gave `inherit` (else all zero) */
 	struct mem_inherit inherit;
+	char token[24];            /* token=... of the kernel command line, "" if none: the
+	                            * grader's, which test programs print (user/lib/utest.c) */
 };
 
 /* One row of MEM_PS. */
