@@ -179,14 +179,16 @@ static int64_t sys_thread_exit(struct thread *t)
 }
 
 /* SYS_MAP: map the physical page pa, which the caller owns, at va in
- * itself or in a task it is the pager of, with MAP_* permissions (W^X). */
+ * itself or in a task it is the pager of, with MAP_* permissions (W^X).
+ * Nothing maps below USER_MIN, so that a null pointer always faults (as
+ * Linux's mmap_min_addr). */
 static int64_t sys_map(struct thread *t)
 {
 	struct task *o = managed_task(t, ARG(t, 0));
 	uint64_t va = ARG(t, 1), pa = ARG(t, 2), perm = ARG(t, 3);
 	if (!o)
 		return -ESRCH;
-	if (va % PGSIZE || va >= USER_TOP || pa % PGSIZE || !(perm & MAP_R) ||
+	if (va % PGSIZE || va < USER_MIN || va >= USER_TOP || pa % PGSIZE || !(perm & MAP_R) ||
 	    (perm & ~(uint64_t)(MAP_R | MAP_W | MAP_X | MAP_NOREPLACE)) ||
 	    (perm & (MAP_W | MAP_X)) == (MAP_W | MAP_X))
 		return -EINVAL;   /* W^X, and Sv39 has no write-only pages */

@@ -45,6 +45,8 @@ static void badptr(void)
 	         "thread_create(bad hart)");
 	CHECK_EQ(map(0, 0x40000001, bootinfo->mem_base, MAP_R), -EINVAL, "map(unaligned va)");
 	CHECK_EQ(map(0, KERNEL_ADDR, bootinfo->mem_base, MAP_R), -EINVAL, "map(kernel va)");
+	CHECK_EQ(map(0, 0, bootinfo->mem_base, MAP_R), -EINVAL, "map(page 0: a null pointer must fault)");
+	CHECK_EQ(map(0, USER_MIN - 4096, bootinfo->mem_base, MAP_R), -EINVAL, "map(below USER_MIN)");
 	CHECK_EQ(map(0, 0x40000000, 0x80200000, MAP_R | MAP_W), -EPERM, "map(kernel image frame)");
 	CHECK_EQ(map(0, 0x40000000, bootinfo->mem_base, MAP_R | MAP_W | MAP_X), -EINVAL,
 	         "map(writable and executable)");
