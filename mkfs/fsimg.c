@@ -353,42 +353,21 @@ static int claim(struct walk *w, uint32_t b)
 	return 1;
 }
 
-/* Data block b (0: a hole), holding file block fbn. */
-static void walk_data(struct walk *w, uint32_t b, uint64_t fbn)
+/* Block b (0: a hole) of a file's map, holding file blocks from fbn on:
+ * a data block (depth 0), an indirect block (1) or a double-indirect one
+ * (2), whose entries are blocks of depth - 1. */
+static void walk_map(struct walk *w, uint32_t b, uint64_t fbn, int depth)
 {
 	if (b == 0)
 		return;
 	if (fbn >= w->nfb)
 		w->past_end = 1;
-	claim(w, b);
-}
-
-/* Indirect block b, mapping file blocks from fbn on. */
-static void walk_indirect(struct walk *w, uint32_t b, uint64_t fbn)
-{
-	if (b == 0)
-		return;
-	if (fbn >= w->nfb)
-		w->past_end = 1;
-	if (!claim(w, b))
+	if (!claim(w, b) || depth == 0)
 		return;
 	const uint32_t *a = (const uint32_t *)fsimg_block(w->c->img, b);
+	uint64_t span = depth == 2 ? FS_NINDIRECT : 1;   /* file blocks per entry */
 	for (uint64_t i = 0; i < FS_NINDIRECT; i++)
-		walk_data(w, a[i], fbn + i);
-}
-
-/* Double-indirect block b, mapping file blocks from fbn on. */
-static void walk_dindirect(struct walk *w, uint32_t b, uint64_t fbn)
-{
-	if (b == 0)
-		return;
-	if (fbn >= w->nfb)
-		w->past_end = 1;
-	if (!claim(w, b))
-		return;
-	const uint32_t *a = (const uint32_t *)fsimg_block(w->c->img, b);
-	for (uint64_t i = 0; i < FS_NINDIRECT; i++)
-		walk_indirect(w, a[i], fbn + i * FS_NINDIRECT);
+		walk_map(w, a[i], fbn + i * span, depth - 1);
 }
 
 /* Claim every block inode inum uses; no block may lie past its size. */
@@ -396,9 +375,9 @@ static void claim_blocks(struct fsimg_check *c, uint32_t inum, const struct fs_d
 {
 	struct walk w = { c, inum, fsimg_nblocks(ip->size), 0 };
 	for (uint64_t i = 0; i < FS_NDIRECT; i++)
-		walk_data(&w, ip->addrs[i], i);
-	walk_indirect(&w, ip->addrs[FS_IND], FS_NDIRECT);
-	walk_dindirect(&w, ip->addrs[FS_DIND], FS_NDIRECT + FS_NINDIRECT);
+		walk_map(&w, ip->addrs[i], i, 0);
+	walk_map(&w, ip->addrs[FS_IND], FS_NDIRECT, 1);
+	walk_map(&w, ip->addrs[FS_DIND], FS_NDIRECT + FS_NINDIRECT, 2);
 	if (w.past_end)
 		fsimg_problem(c, "inode %u: size %u bytes but a block past the end", inum, ip->size);
 }

@@ -104,6 +104,5 @@ void request_done(struct vblk *d, int head);
 extern struct vblk *disk;       /* the file system's disk */
 extern struct vblk *recorder;   /* record mode: where its writes are recorded, else NULL */
 extern int64_t stop_after;      /* stop=N: writes after the Nth are held; -1: none */
-void blk_note(const char *fmt, ...);
 
 #endif

@@ -112,18 +112,6 @@ static long dispatch(struct req *r)
 	return handlers[label - BLK_FIRST](r);
 }
 
-/* A message on the kernel console (a driver's notes do not depend on the
- * console server). */
-void blk_note(const char *fmt, ...)
-{
-	char buf[160];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	debug_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 /* Our arguments: stop=N and record. Returns false after saying what is
  * wrong with one. */
 static bool parse_args(int argc, char **argv, bool *record)
@@ -133,13 +121,13 @@ static bool parse_args(int argc, char **argv, bool *record)
 		if (strncmp(argv[i], "stop=", 5) == 0) {
 			stop_after = strtol(argv[i] + 5, &end, 10);
 			if (end == argv[i] + 5 || *end || stop_after < 0) {
-				blk_note("blk: stop=N wants a number of writes, not '%s'\n", argv[i] + 5);
+				debug_printf("blk: stop=N wants a number of writes, not '%s'\n", argv[i] + 5);
 				return false;
 			}
 		} else if (strcmp(argv[i], "record") == 0) {
 			*record = true;
 		} else {
-			blk_note("blk: unknown argument '%s' (stop=N, record)\n", argv[i]);
+			debug_printf("blk: unknown argument '%s' (stop=N, record)\n", argv[i]);
 			return false;
 		}
 	}
@@ -163,7 +151,7 @@ static bool choose_devices(struct vblk *devs, int n, bool record)
 {
 	for (int i = 0; i < n; i++)
 		if (request_get_id(&devs[i]) < 0) {
-			blk_note("blk: virtio-mmio transport %d does not answer: not used\n",
+			debug_printf("blk: virtio-mmio transport %d does not answer: not used\n",
 			         devs[i].transport);
 			devs[i].transport = -1;
 		}
@@ -176,11 +164,11 @@ static bool choose_devices(struct vblk *devs, int n, bool record)
 		if (devs[i].transport >= 0 && &devs[i] != disk && &devs[i] != recorder)
 			vblk_reset(&devs[i]);   /* not ours to use */
 	if (!disk) {
-		blk_note("blk: no virtio block device\n");
+		debug_printf("blk: no virtio block device\n");
 		return false;
 	}
 	if (record && (!recorder || recorder->read_only)) {
-		blk_note("blk: record: no writable recorder disk (a virtio block device with "
+		debug_printf("blk: record: no writable recorder disk (a virtio block device with "
 		         "serial=rec)\n");
 		return false;
 	}
@@ -197,7 +185,7 @@ int main(int argc, char **argv)
 		return 1;
 	long err = requests_init();
 	if (err < 0) {
-		blk_note("blk: no DMA pages from the memory server (error %ld): "
+		debug_printf("blk: no DMA pages from the memory server (error %ld): "
 		         "init must spawn me with SPAWN_DEV_VIRTIO\n", err);
 		return 1;
 	}
@@ -209,17 +197,17 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2 && mine[i]; i++) {
 		err = irq_register(VIRTIO_IRQ0 + mine[i]->transport, mine[i]->transport);
 		if (err < 0) {
-			blk_note("blk: cannot take interrupt %d (error %ld)\n",
+			debug_printf("blk: cannot take interrupt %d (error %ld)\n",
 			         VIRTIO_IRQ0 + mine[i]->transport, err);
 			return 1;
 		}
 	}
 	if (recorder)
-		blk_note("blk: recording the writes to transport %d on transport %d (%lu sectors)\n",
+		debug_printf("blk: recording the writes to transport %d on transport %d (%lu sectors)\n",
 		         disk->transport, recorder->transport, recorder->sectors);
 	err = server_register(BLK_NAME);
 	if (err < 0) {
-		blk_note("blk: cannot register as \"%s\" (error %ld)\n", BLK_NAME, err);
+		debug_printf("blk: cannot register as \"%s\" (error %ld)\n", BLK_NAME, err);
 		return 1;
 	}
 	static uint8_t inbuf[BLK_IO_BLOCKS * BLK_BSIZE];

@@ -176,7 +176,7 @@ static void stop_note(void)
 	static bool said;
 	if (!said && writes_held && !writes_in_flight) {
 		said = true;
-		blk_note("blk: stopped after %ld writes (crash test)\n", (long)stop_after);
+		debug_printf("blk: stopped after %ld writes (crash test)\n", (long)stop_after);
 	}
 }
 
@@ -240,7 +240,7 @@ static void record_send(struct slot *s)
 {
 	uint64_t sectors = 1 + (uint64_t)s->count * BLOCK_SECTORS;
 	if (rec_next + sectors > recorder->sectors) {
-		blk_note("blk: the recorder disk is full after %u records: recording stops\n", rec_seq);
+		debug_printf("blk: the recorder disk is full after %u records: recording stops\n", rec_seq);
 		rec_over = true;
 		write_over(s, true);
 		return;
@@ -288,7 +288,7 @@ static void disk_done(struct slot *s)
 static void record_done(struct slot *s)
 {
 	if (s->meta->rec_status != VIRTIO_BLK_S_OK) {
-		blk_note("blk: the recorder failed record %u: recording stops\n", s->meta->rec.seq);
+		debug_printf("blk: the recorder failed record %u: recording stops\n", s->meta->rec.seq);
 		rec_over = true;
 	}
 	write_over(s, true);

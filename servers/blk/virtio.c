@@ -184,7 +184,7 @@ static long vblk_start(struct vblk *d)
 	uint32_t high = reg_read(d, REG_DEVICE_FEATURES);
 	uint32_t version_1 = 1U << (F_VERSION_1 - 32);
 	if (!(high & version_1)) {
-		blk_note("blk: virtio-mmio transport %d: the device lacks VIRTIO_F_VERSION_1\n",
+		debug_printf("blk: virtio-mmio transport %d: the device lacks VIRTIO_F_VERSION_1\n",
 		         d->transport);
 		reg_write(d, REG_STATUS, STATUS_FAILED);
 		return -ENODEV;
@@ -198,7 +198,7 @@ static long vblk_start(struct vblk *d)
 	reg_write(d, REG_STATUS, status);
 	long err = reg_read(d, REG_STATUS) & STATUS_FEATURES_OK ? queue_setup(d) : -ENODEV;
 	if (err < 0) {
-		blk_note("blk: virtio-mmio transport %d: cannot set the device up (error %ld)\n",
+		debug_printf("blk: virtio-mmio transport %d: cannot set the device up (error %ld)\n",
 		         d->transport, err);
 		reg_write(d, REG_STATUS, status | STATUS_FAILED);
 		return err;
@@ -226,7 +226,7 @@ int vblk_find(struct vblk *devs, int max)
 		    reg_read(d, REG_DEVICE_ID) != VIRTIO_ID_BLOCK)
 			continue;
 		if (reg_read(d, REG_VERSION) != 2) {
-			blk_note("blk: virtio-mmio transport %d is legacy (version %u): run QEMU with "
+			debug_printf("blk: virtio-mmio transport %d is legacy (version %u): run QEMU with "
 			         "-global virtio-mmio.force-legacy=false\n", t, reg_read(d, REG_VERSION));
 			continue;
 		}

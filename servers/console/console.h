@@ -19,7 +19,6 @@
  * answer goes out later with reply_later (user/lib/server.c). */
 
 /* main.c */
-void console_note(const char *fmt, ...);
 
 /* uart.c */
 #define UART_IRQ      10   /* the UART's PLIC source on QEMU virt */

@@ -91,7 +91,7 @@ static void input_deliver(void)
 long input_read(struct req *r, size_t cap)
 {
 	(void)r; (void)cap;
-	console_note("console: input_read not written yet (lab console)\n");
+	debug_printf("console: input_read not written yet (lab console)\n");
 	return -ENOSYS;
 }
    LAB console END */

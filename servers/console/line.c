@@ -87,6 +87,6 @@ void line_key(char c)
 void line_key(char c)
 {
 	(void)c;
-	console_note("console: line_key not written yet (lab console): key ignored\n");
+	debug_printf("console: line_key not written yet (lab console): key ignored\n");
 }
    LAB console END */

@@ -14,7 +14,7 @@
  *
  * The console never writes through its own protocol (printf, write): that
  * would be a call to itself, which never returns. It reports with
- * console_note, through the kernel console.
+ * debug_printf, through the kernel console.
  */
 #include "console.h"
 
@@ -82,30 +82,19 @@ static long dispatch(struct req *r)
 	return handlers[label - CONS_FIRST](r);
 }
 
-/* A message on the kernel console, for start-up errors and notes. */
-void console_note(const char *fmt, ...)
-{
-	char buf[160];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	debug_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
 	long err = uart_init();
 	if (err < 0) {
-		console_note("console: cannot drive the UART (error %ld): "
+		debug_printf("console: cannot drive the UART (error %ld): "
 		             "init must spawn me with SPAWN_DEV_UART\n", err);
 		return 1;
 	}
 	err = server_register(CONS_NAME);
 	if (err < 0) {
-		console_note("console: cannot register as \"%s\" (error %ld)\n", CONS_NAME, err);
+		debug_printf("console: cannot register as \"%s\" (error %ld)\n", CONS_NAME, err);
 		return 1;
 	}
 	static char inbuf[CONS_WRITE_MAX];

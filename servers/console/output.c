@@ -65,7 +65,7 @@ long output_write(uint64_t sender, const char *data, size_t len)
 	static bool said;
 	(void)sender;
 	if (!said)
-		console_note("console: output_write not written yet (lab console): "
+		debug_printf("console: output_write not written yet (lab console): "
 		             "writing through the kernel console\n");
 	said = true;
 	return debug_write(data, len);

@@ -453,7 +453,6 @@ void files_reap(void)
 		if (o && alive[o % NTASK_SLOTS] != o) {
 			op_begin();   /* each close may free a file: an operation of its own */
 			handle_free(h);
-			op_end();
 		}
 	}
 }

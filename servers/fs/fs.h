@@ -60,14 +60,13 @@ void brelse(struct buf *b);
 uint32_t bio_dirty(void);
 
 /* log.c: every request that changes the disk is one operation:
- *   op_begin(); ... log_write(b) for each changed buffer ...; op_end();
+ *   op_begin(); ... log_write(b) for each changed buffer ...
  * Operations collect in one transaction (group commit), which reaches
  * the disk when it is full, when a client asks (fsync, sync), or when the
  * server has been idle or the oldest change is old. */
 #define FS_OP_MAX 24            /* the most blocks one operation may change */
 long log_recover(void);
 void op_begin(void);
-void op_end(void);
 void log_write(struct buf *b);
 long log_commit(void);          /* write the transaction now */
 void log_tick(bool idle);       /* commit if idle or old (from the loop) */

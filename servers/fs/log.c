@@ -3,7 +3,7 @@
  * transaction that is on the disk whole or not at all, whatever instant
  * the power goes.
  *
- * Operations (op_begin .. op_end) change blocks in the cache only, and
+ * Operations (each begun with op_begin) change blocks in the cache only, and
  * log_write notes which. The changes of many operations collect in one
  * transaction (group commit: a block changed by ten operations is written
  * once). log_commit then writes it out in four steps:
@@ -169,10 +169,6 @@ void op_begin(void)
 {
 	if (log.n + FS_OP_MAX > sb.nlog)
 		log_commit();
-}
-
-void op_end(void)
-{
 }
 
 bool log_busy(void)

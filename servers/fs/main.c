@@ -55,7 +55,6 @@ static long dispatch(struct req *r)
 		return -ENOSYS;
 	op_begin();
 	long result = handlers[label - FS_FIRST](r);
-	op_end();
 	log_tick(false);
 	return result;
 }

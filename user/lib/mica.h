@@ -130,6 +130,7 @@ static inline long ipc_reply_recv(long client, struct msg *m, long *sender, uint
 
 /* ---- output and strings (printf.c, string.c) ---- */
 int printf(const char *fmt, ...);
+void debug_printf(const char *fmt, ...);   /* on the kernel console, not through a server */
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...);
 void *memset(void *d, int c, size_t n);

@@ -72,3 +72,15 @@ long atol(const char *s)
 		v = v * 10 + (*s++ - '0');
 	return v * sign;
 }
+
+/* A line on the kernel console (SYS_DEBUG_WRITE), for servers whose notes
+ * must not depend on the console server (the console itself, drivers). */
+void debug_printf(const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	debug_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
