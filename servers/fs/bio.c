@@ -90,7 +90,7 @@ struct buf *bread(uint32_t block)
 {
 	struct buf *b = bget(block);
 	if (!b) {
-		fs_note("fs: the buffer cache is full\n");
+		dprintf(2, "fs: the buffer cache is full\n");
 		return NULL;
 	}
 	if (!b->valid) {

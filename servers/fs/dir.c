@@ -56,7 +56,7 @@ long dirlookup(struct inode *dp, const char *name, uint32_t *inum, uint32_t *off
 			uint32_t found = e[i].inum;
 			brelse(bp);
 			if (found >= sb.ninodes) {
-				fs_note("fs: directory inode %u: entry \"%s\" names inode %u, past the "
+				dprintf(2, "fs: directory inode %u: entry \"%s\" names inode %u, past the "
 				        "last: the disk is damaged\n", dp->inum, name, found);
 				return -EIO;
 			}
@@ -189,7 +189,7 @@ static long walk(const struct path *p, int upto, struct inode **out)
 		if (!ip)
 			return -ENFILE;
 		if (ip->d.type == FS_T_FREE) {
-			fs_note("fs: an entry \"%s\" names free inode %u: the disk is damaged\n",
+			dprintf(2, "fs: an entry \"%s\" names free inode %u: the disk is damaged\n",
 			        name, inum);
 			iput(ip);
 			return -EIO;

@@ -27,9 +27,6 @@
 #include <mica/fsformat.h>
 #include <mica/proto/fs.h>
 
-/* main.c */
-void fs_note(const char *fmt, ...);
-
 /* mount.c */
 extern struct fs_super sb;      /* the superblock, checked */
 

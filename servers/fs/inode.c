@@ -83,7 +83,7 @@ uint32_t inodes_in_use(void)
 static long checked(struct inode *ip, uint32_t b)
 {
 	if (b != 0 && !block_ok(b)) {
-		fs_note("fs: inode %u names block %u, outside the data blocks: the disk is "
+		dprintf(2, "fs: inode %u names block %u, outside the data blocks: the disk is "
 		        "damaged\n", ip->inum, b);
 		return -EIO;
 	}

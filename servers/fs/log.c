@@ -57,7 +57,7 @@ void log_write(struct buf *b)
 	if (b->dirty)
 		return;
 	if (log.n >= sb.nlog) {   /* op_begin made room: a bug if we get here */
-		fs_note("fs: an operation changed more blocks than the log holds\n");
+		dprintf(2, "fs: an operation changed more blocks than the log holds\n");
 		return;
 	}
 	if (log.n == 0)
@@ -95,7 +95,7 @@ long log_commit(void)
 	if (r >= 0)
 		r = write_head(0);
 	if (r < 0) {
-		fs_note("fs: writing the log failed (error %ld): changes stay in memory\n", r);
+		dprintf(2, "fs: writing the log failed (error %ld): changes stay in memory\n", r);
 		return r;
 	}
 	for (uint32_t i = 0; i < log.n; i++)
@@ -118,7 +118,7 @@ long log_recover(void)
 		return 0;   /* nothing committed (or a header never written whole) */
 	for (uint32_t i = 0; i < head.n; i++)
 		if (head.block[i] < sb.inodestart || head.block[i] >= sb.size) {
-			fs_note("fs: cannot mount: the log names block %u, outside the disk's "
+			dprintf(2, "fs: cannot mount: the log names block %u, outside the disk's "
 			        "inode, bitmap and data blocks [%u, %u)\n",
 			        head.block[i], sb.inodestart, sb.size);
 			return -EINVAL;
@@ -136,7 +136,7 @@ long log_recover(void)
 	if (r >= 0)
 		r = write_head(0);
 	if (r >= 0)
-		fs_note("fs: recovered a committed transaction of %u blocks from the log\n", n);
+		dprintf(2, "fs: recovered a committed transaction of %u blocks from the log\n", n);
 	return r;
 }
 /* LAB fs ELSE

@@ -64,16 +64,6 @@ static void idle(void)
 	log_tick(true);
 }
 
-void fs_note(const char *fmt, ...)
-{
-	char buf[240];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	write(2, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -81,20 +71,20 @@ int main(int argc, char **argv)
 	bio_init();
 	long err = disk_init();
 	if (err < 0) {
-		fs_note("fs: no block driver (error %ld): init must start \"blk\" first\n", err);
+		dprintf(2, "fs: no block driver (error %ld): init must start \"blk\" first\n", err);
 		return 1;
 	}
 	if (fs_mount() < 0)
 		return 2;
 	struct msg m = { MEM_WATCH, { DEATH_BIT } };
 	if ((err = mem_call(&m, NULL, 0, NULL, 0)) < 0) {
-		fs_note("fs: cannot watch for processes that end (error %ld)\n", err);
+		dprintf(2, "fs: cannot watch for processes that end (error %ld)\n", err);
 		return 1;
 	}
 	files_reap();   /* once now: its buffers are ours before any process ends, so
 	                 * that the frames we hold stay put while programs come and go */
 	if ((err = server_register(FS_NAME)) < 0) {
-		fs_note("fs: cannot register as \"%s\" (error %ld)\n", FS_NAME, err);
+		dprintf(2, "fs: cannot register as \"%s\" (error %ld)\n", FS_NAME, err);
 		return 1;
 	}
 	static uint8_t inbuf[FS_IO_MAX];

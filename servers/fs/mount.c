@@ -16,7 +16,7 @@ static long refuse(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fs_note("fs: cannot mount: %s\n", buf);
+	dprintf(2, "fs: cannot mount: %s\n", buf);
 	return -EINVAL;
 }
 
@@ -135,7 +135,7 @@ static void free_orphans(void)
 	}
 	if (n) {
 		log_commit();
-		fs_note("fs: freed %u orphaned inodes (unlinked while open)\n", n);
+		dprintf(2, "fs: freed %u orphaned inodes (unlinked while open)\n", n);
 	}
 }
 
