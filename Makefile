@@ -28,7 +28,9 @@ BIOS := $(if $(OPENSBI),$(OPENSBI),default)
 ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 CFLAGS := $(ARCH) -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common \
 	-fno-builtin -fno-stack-protector -fno-pie -fno-omit-frame-pointer -Iinclude -MMD -MP
-KCFLAGS := $(CFLAGS) -Ikernel
+# KTRACE=0 builds the kernel without the IPC trace (the bench compares the two).
+KTRACE ?= 1
+KCFLAGS := $(CFLAGS) -Ikernel -DMICA_TRACE=$(KTRACE)
 UCFLAGS := $(CFLAGS) -Iuser/lib
 LDFLAGS := -nostdlib -z max-page-size=4096 --no-warn-rwx-segments
 LIBGCC := $(shell $(CC) $(ARCH) -print-libgcc-file-name 2>/dev/null)

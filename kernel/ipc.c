@@ -251,6 +251,7 @@ void ipc_fastpath(struct thread *t)
 		t->state = T_REPLY;
 		t->ipc_peer = dest->id;
 		t->deadline = 0;
+		TRACE_SINCE(t);
 		fast_switch(t, r);
 	}
 	if ((op & ~(uint64_t)IPC_BULK_RECV) == IPC_REPLY_RECV && t->regs[R_T0] == IPC_ANY) {
@@ -262,6 +263,7 @@ void ipc_fastpath(struct thread *t)
 			return;
 		t->state = T_RECV;
 		t->deadline = 0;
+		TRACE_SINCE(t);
 		tq_push(&me->recvq, t);
 		fast_switch(t, c);
 	}
@@ -281,6 +283,8 @@ int64_t sys_ipc(struct thread *t)
 {
 	uint64_t op = t->regs[R_A0], timeout = t->regs[R_T1];
 	int err = 0;
+	if (TRACING())
+		trace_ipc_begin(t);
 	if ((op & IPC_BULK_SEND) && t->regs[R_T3] > IPC_BULK_MAX) {
 		err = -EMSGSIZE;
 	} else {
@@ -309,7 +313,9 @@ int64_t sys_ipc(struct thread *t)
 				t->regs[R_A0] = 0;
 			break;
 		case IPC_REPLY_RECV:
-			ipc_reply(t);
+			err = ipc_reply(t);
+			if (err && t->regs[R_A1])   /* 0: no reply meant, only the receive */
+				TRACE(TR_ERROR, IPC_REPLY, t->id, 0, 0, t->regs[R_A1], 0, err);
 			if (t->state != T_RUNNING)
 				return 0;   /* the reply ended our own task (a refused fault) */
 			err = ipc_recv(t, timeout);
@@ -320,6 +326,8 @@ int64_t sys_ipc(struct thread *t)
 	}
 	if (err)
 		t->regs[R_A0] = (uint64_t)(int64_t)err;
+	if (TRACING())
+		trace_ipc_end(t, op, err);
 	return (int64_t)t->regs[R_A0];
 }
 
@@ -350,6 +358,7 @@ void ipc_page_fault(struct thread *t, uint64_t addr, int kind)
 	t->fault[0] = addr;
 	t->fault[1] = (uint64_t)kind;
 	t->fault[2] = t->regs[R_PC];
+	TRACE(TR_FAULT, 0, t->id, pager->id, 0, addr, (uint64_t)kind, (int64_t)t->fault[2]);
 	if (pager->state != TASK_ALIVE || ipc_send(t, pager, IPC_FOREVER) < 0) {
 		kprintf("task %lu (%s): page fault at %p and no pager: killed\n",
 		        t->task->id, t->task->name, (void *)addr);
@@ -360,6 +369,7 @@ void ipc_page_fault(struct thread *t, uint64_t addr, int kind)
 /* th's timeout expired while blocked. */
 void ipc_timeout(struct thread *th)
 {
+	TRACE(TR_TIMEOUT, th->state, th->id, 0, 0, 0, 0, 0);
 	if (th->faulting) {   /* only a reply ends a fault */
 		th->deadline = 0;
 		return;

@@ -56,6 +56,7 @@ void irq_dispatch(void)
 	while ((irq = *reg(PLIC_CLAIM(ctx))) != 0) {
 		if (irq < NIRQ && irqs[irq].owner) {
 			irqs[irq].claimed_ctx = ctx;
+			TRACE(TR_IRQ, 0, 0, irqs[irq].owner->id, irq, irqs[irq].bit, 0, 0);
 			ipc_notify(irqs[irq].owner, 1UL << irqs[irq].bit);
 		} else {
 			plic_enable(irq, false);   /* nobody wants it */

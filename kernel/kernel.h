@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <mica/errno.h>
 #include <mica/syscall.h>
+#include <mica/trace.h>
 #include "param.h"
 #include "memlayout.h"
 #include "riscv.h"
@@ -81,6 +82,8 @@ struct thread {
 	bool faulting;            /* blocked on a page fault sent to its pager */
 	uint64_t token;           /* sender word: id, and its count of calls above bit 40 */
 	uint64_t fault[3];        /* the fault message: address, FAULT_* kind, pc */
+	uint64_t since;           /* time it blocked (trace_waits) */
+	uint8_t ipc_wait;         /* trace: blocked in an IPC that RECEIVES or SENDS (trace.c) */
 };
 
 enum task_state { TASK_FREE, TASK_ALIVE, TASK_ZOMBIE };
@@ -100,6 +103,7 @@ struct task {
 	uint64_t send_rights[NTASK / 64];   /* bit s: may send to the task in slot s */
 	uint64_t irq_rights;      /* bit i: may register interrupt i */
 	bool may_create;          /* may create child tasks (GRANT_CREATE) */
+	bool may_trace;           /* may use SYS_TRACE (GRANT_TRACE) */
 	uint64_t notify_bits;     /* pending notifications */
 	struct tqueue sendq;      /* threads waiting to send to us */
 	struct tqueue recvq;      /* our threads waiting in RECV */
@@ -333,6 +337,36 @@ int ipc_notify(struct task *t, uint64_t bits);
 void ipc_page_fault(struct thread *t, uint64_t addr, int kind);
 void ipc_task_died(struct task *t);
 void ipc_timeout(struct thread *th);
+
+/* trace.c: the IPC trace and who waits on whom. TRACE(kind, ...) records
+ * an event when tracing is on: one load and one branch when it is off,
+ * nothing at all in a kernel built with MICA_TRACE=0. */
+#ifndef MICA_TRACE
+#define MICA_TRACE 1
+#endif
+#if MICA_TRACE
+extern bool trace_on;
+#define TRACING() __builtin_expect(trace_on, 0)
+#define TRACE_SINCE(th) ((th)->since = rdtime())
+void trace_event(int kind, int op, uint64_t src, uint64_t dst, uint64_t label, uint64_t w0,
+                 uint64_t w1, int64_t val);
+#else
+#define TRACING() false
+#define TRACE_SINCE(th) ((void)(th))
+static inline void trace_event(int kind, int op, uint64_t src, uint64_t dst, uint64_t label,
+                               uint64_t w0, uint64_t w1, int64_t val)
+{
+	(void)kind; (void)op; (void)src; (void)dst; (void)label; (void)w0; (void)w1; (void)val;
+}
+#endif
+#define TRACE(...) do { if (TRACING()) trace_event(__VA_ARGS__); } while (0)
+int64_t sys_trace(struct thread *t);
+void trace_ipc_begin(struct thread *t);
+void trace_ipc_end(struct thread *t, uint64_t op, int err);
+void trace_resume(struct thread *th);
+int trace_waits(void);
+void trace_panic(void);
+void trace_init(void);
 
 /* irq.c */
 void plic_init(void);

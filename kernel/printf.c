@@ -120,5 +120,6 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	kprintf("\n");
 	backtrace((uint64_t)__builtin_frame_address(0));
+	trace_panic();
 	sbi_shutdown(true);
 }

@@ -154,6 +154,7 @@ void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms)
 	uint64_t per_ms = timebase / 1000;
 	th->state = st;
 	th->deadline = 0;
+	TRACE_SINCE(th);
 	/* A timeout so long that it overflows the clock is no timeout. */
 	if (timeout_ms != IPC_FOREVER && timeout_ms < (~0UL - rdtime()) / per_ms)
 		th->deadline = rdtime() + (timeout_ms ? timeout_ms * per_ms : 1);
@@ -173,6 +174,8 @@ void sched_unblock(struct thread *th, int64_t result)
 void sched_run(struct thread *th)
 {
 	struct cpu *c = mycpu();
+	if (MICA_TRACE && th->ipc_wait)
+		trace_resume(th);   /* it blocked in IPC while the trace was on */
 	th->state = T_RUNNING;
 	th->cpu = c;
 	c->cur = th;

@@ -60,6 +60,7 @@ static int64_t sys_notify(struct thread *t)
 		return -EPERM;
 	if (ARG(t, 1) & NOTIFY_KERNEL)
 		return -EINVAL;   /* only the kernel says a child died */
+	TRACE(TR_NOTIFY, 0, t->id, dest->id, 0, ARG(t, 1), 0, 0);
 	return ipc_notify(dest, ARG(t, 1));
 }
 
@@ -86,7 +87,12 @@ static int64_t sys_task_create(struct thread *t)
 		name[i + 1] = 0;
 	}
 	struct task *c = task_create(t->task, name);
-	return c ? (int64_t)c->id : -ENOMEM;
+	if (!c)
+		return -ENOMEM;
+	uint64_t w[2];
+	memcpy(w, name, sizeof(w));
+	TRACE(TR_SPAWN, 0, t->task->id, c->id, 0, w[0], w[1], 0);
+	return (int64_t)c->id;
 }
 
 static int64_t sys_task_grant(struct thread *t)
@@ -122,6 +128,11 @@ static int64_t sys_task_grant(struct thread *t)
 		if (!me->may_create)
 			return -EPERM;
 		child->may_create = true;
+		return 0;
+	case GRANT_TRACE:
+		if (!me->may_trace)
+			return -EPERM;
+		child->may_trace = true;
 		return 0;
 	}
 	return -EINVAL;
@@ -286,5 +297,6 @@ int64_t (*const syscall_table[SYS_NCALLS])(struct thread *) = {
 	[SYS_IRQ_ACK] = sys_irq_ack,
 	[SYS_TIME] = sys_time,
 	[SYS_KTEST] = sys_ktest,
+	[SYS_TRACE] = sys_trace,
 	[SYS_IPC] = sys_ipc,
 };

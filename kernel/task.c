@@ -69,6 +69,7 @@ static void thread_start(struct thread *th, uint64_t pc, uint64_t sp, uint64_t a
 	th->slice = SLICE_TICKS;
 	th->deadline = 0;
 	th->faulting = false;
+	th->ipc_wait = 0;
 	sched_ready(th);
 }
 
@@ -168,6 +169,7 @@ void task_destroy(struct task *t, int code)
 	struct cpu *me = mycpu();
 	t->state = TASK_ZOMBIE;
 	t->exit_code = code;
+	TRACE(TR_EXIT, 0, t->id, 0, 0, 0, 0, code);
 	for (int i = 0; i < NTASK; i++) {
 		if (tasks[i].parent != t)
 			continue;
@@ -324,6 +326,7 @@ struct task *task_load_root(const char *name, struct bootinfo *bi)
 		t->owns[i + 1] = (struct range){ bi->devs[i].pa, bi->devs[i].size };
 	t->irq_rights = ~0UL;
 	t->may_create = true;
+	t->may_trace = true;
 	thread_start(&t->threads[0], entry, USTACK_TOP_USER, BOOTINFO_VA, PRIO_DEFAULT, -1);
 	return t;
 }

@@ -29,6 +29,7 @@ enum {
 	SYS_IRQ_ACK,          /* (irq): the device is serviced; re-enable irq */
 	SYS_TIME,             /* (): nanoseconds since boot */
 	SYS_KTEST,            /* (what): kernel self-tests for the graders */
+	SYS_TRACE,            /* (op): the IPC trace, include/mica/trace.h (needs GRANT_TRACE) */
 	SYS_NCALLS
 };
 
@@ -96,6 +97,7 @@ enum {
 	GRANT_IRQ  = 2,   /* value: an interrupt number the child may register */
 	GRANT_PAGER = 3,  /* value: a task ID to be the child's pager */
 	GRANT_CREATE = 4, /* the child may create tasks of its own (value unused) */
+	GRANT_TRACE = 5,  /* the child may use SYS_TRACE (value unused) */
 };
 
 /* SYS_MAP permission bits. */

@@ -54,6 +54,18 @@ static const cons_handler handlers[CONS_LAST - CONS_FIRST + 1] = {
 	[CONS_SET_FG - CONS_FIRST] = cons_set_fg,
 };
 
+/* A key for the kernel's debugging views rather than for the line editor?
+ * The kernel prints on its own console; our output waits meanwhile. */
+static bool debug_key(char c)
+{
+	if (c != KEY_WAITS && c != KEY_TRACE)
+		return false;
+	long r = trace_ctl(c == KEY_WAITS ? TRACE_WAITS : TRACE_DUMP);
+	if (r < 0)
+		debug_printf("console: the kernel cannot show that: error %ld\n", -r);
+	return true;
+}
+
 /* The UART interrupted: serve the device, let the line editor have the
  * keys, let held writes into the room output made, then tell the kernel
  * the UART is served so that the PLIC delivers its interrupt again. */
@@ -62,7 +74,8 @@ static void console_intr(void)
 	uart_intr();
 	char c;
 	while (uart_getc(&c))
-		line_key(c);
+		if (!debug_key(c))
+			line_key(c);
 	output_admit();
 	irq_ack(UART_IRQ);
 }

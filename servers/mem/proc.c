@@ -170,7 +170,12 @@ long proc_spawn(struct proc *parent, const struct spawn *s)
 	struct proc *p = proc_alloc(pid, parent->pid, s->argv, (int)s->flags);
 	uint64_t entry = 0;
 	struct spawn sp = *s;
-	long err = grant_devices(p, s->flags, &sp.devices);
+	/* The trace right goes to every process: on a teaching system, any
+	 * program may trace (`trace CMD`). A system with programs it does not
+	 * trust would keep it for the servers: a trace shows others' messages. */
+	long err = task_grant(pid, GRANT_TRACE, 0);
+	if (!err)
+		err = grant_devices(p, s->flags, &sp.devices);
 	if (!err)
 		err = load_program(p, &sp, &entry);
 	int prio = s->flags & SPAWN_SERVER ? PRIO_DEFAULT : PRIO_DEFAULT - 1;   /* servers first */

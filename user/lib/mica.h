@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <mica/errno.h>
 #include <mica/syscall.h>
+#include <mica/trace.h>
 #include <mica/bootinfo.h>
 #include <mica/proto/mem.h>
 #include <mica/proto/fs.h>
@@ -59,6 +60,7 @@ long irq_register(int irq, int bit);
 long irq_ack(int irq);
 uint64_t time_ns(void);
 long ktest(int what);
+long trace_ctl(int op);            /* SYS_TRACE: TRACE_* of <mica/trace.h> */
 
 /* ---- IPC (ipc.c) ---- */
 struct msg {

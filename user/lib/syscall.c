@@ -21,6 +21,7 @@ long irq_register(int irq, int bit) { return SC2(SYS_IRQ_REGISTER, irq, bit); }
 long irq_ack(int irq) { return SC1(SYS_IRQ_ACK, irq); }
 uint64_t time_ns(void) { return (uint64_t)SC0(SYS_TIME); }
 long ktest(int what) { return SC1(SYS_KTEST, what); }
+long trace_ctl(int op) { return SC1(SYS_TRACE, op); }
 
 long thread_create(long task, void (*pc)(uint64_t), void *sp, uint64_t arg, int prio, int hart)
 {

@@ -38,5 +38,8 @@ enum {
 #define KEY_KILL         KEY_CTRL('u')   /* ^U: erase the line */
 #define KEY_BS           0x08            /* backspace ... */
 #define KEY_DEL          0x7f            /* ... or DEL, as most terminals send it */
+/* Debugging keys, taken before the line editor sees them (docs/debugging.md). */
+#define KEY_WAITS        KEY_CTRL('t')   /* ^T: the kernel prints who waits on whom */
+#define KEY_TRACE        0x1c            /* ^\: the kernel prints its IPC trace */
 
 #endif
