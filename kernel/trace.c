@@ -291,6 +291,9 @@ int64_t sys_trace(struct thread *t)
 	switch (t->regs[R_A0]) {
 	case TRACE_OFF:
 		trace_on = false;
+		for (int i = 0; i < NTASK; i++)   /* sched_switch does not look */
+			for (int j = 0; j < TASK_MAX_THREADS; j++)
+				tasks[i].threads[j].ipc_wait = 0;
 		return was;
 	case TRACE_ON:
 		return trace_start() < 0 ? -ENOMEM : was;

@@ -144,10 +144,16 @@ static long load_elf(long t, const uint8_t *image, uint64_t size, uint64_t *entr
 
 /* Start program `name` from the boot archive as a new child task with one
  * thread (a0 = arg) at priority prio, pinned to hart `hart` (-1: any).
- * Returns the task ID or -E... */
+ * Returns the task ID or -E... task_spawn_named gives the task a name of
+ * its own (at most 15 characters), which the kernel prints. */
 long task_spawn(const char *name, uint64_t arg, int prio, int hart)
 {
-	const struct bootfs_entry *e = bootfs_find(name);
+	return task_spawn_named(name, name, arg, prio, hart);
+}
+
+long task_spawn_named(const char *prog, const char *name, uint64_t arg, int prio, int hart)
+{
+	const struct bootfs_entry *e = bootfs_find(prog);
 	if (!e)
 		return -ENOENT;
 	long t = task_create(name);

@@ -1,7 +1,9 @@
 /*
  * Lab ipc tests: message order, call/reply under load from many clients
  * on several harts, receive filters, timeouts, peer death, notifications,
- * interrupts, page faults as messages, bulk data, and hostile callers.
+ * interrupts, page faults as messages, bulk data, and hostile callers;
+ * and the kernel's views of them: the IPC trace of a known exchange, and
+ * the wait-for graph of three tasks deadlocked on purpose.
  * The root task runs the cases; children are this same program started
  * with arg = role | peer << 8 | param << 40.
  */
@@ -20,6 +22,8 @@ enum {
 	ROLE_HOSTILE,       /* try what it has no right to */
 	ROLE_IDLE,          /* sleep forever */
 	ROLE_STALE,         /* hold a call, take the next one, answer the first late */
+	ROLE_FAULT_ONCE,    /* touch one unmapped heap page, then exit */
+	ROLE_CYCLE,         /* take the peer's ID from the parent, then call the peer */
 };
 
 #define LABEL_DATA   0x100
@@ -269,6 +273,78 @@ static void pagefault(void)
 	printf("pagefault: %d faults served by the pager, %d refused\n", served, refused);
 }
 
+/* The trace of a known exchange: a call to an echo server and its reply,
+ * then a page fault of a child resolved by us, its pager. The faulter runs
+ * on our hart below our priority, so the order of events is fixed; the
+ * grader checks every event of the dump (grade-ipc.py, runtests.py). */
+static void traced(void)
+{
+	long e = task_spawn_named("ipctest", "tr-echo", make_arg(ROLE_ECHO, 0, 0), PRIO_DEFAULT, -1);
+	CHECK(e > 0, "spawn the echo server: %ld", e);
+	sleep_ms(20);   /* it waits in RECV */
+	CHECK_EQ(trace_ctl(TRACE_CLEAR), 0, "clear the trace");
+	CHECK(trace_ctl(TRACE_ON) >= 0, "start the trace");
+	struct msg m = { .label = LABEL_DATA + 10, .w = { 0, 0x77, 0x88, 0 } };
+	CHECK_EQ(ipc_call(e, &m, 5000), 0, "call the echo server");
+	CHECK_EQ(m.label, LABEL_DATA + 11, "the echo's answer");
+	long hart = ktest(KTEST_HART);
+	long f = task_spawn_named("ipctest", "tr-fault", make_arg(ROLE_FAULT_ONCE, 0, 0),
+	                          PRIO_DEFAULT - 1, (int)hart);
+	CHECK(f > 0, "spawn the faulter: %ld", f);
+	struct msg fault = { 0 };
+	long sender;
+	CHECK_EQ(ipc_recv(IPC_ANY, &fault, &sender, 5000), 0, "receive the fault");
+	CHECK(fault.label == LABEL_PAGE_FAULT && TID_TASK(sender) == f, "label %lu", fault.label);
+	CHECK_EQ(map(f, HEAP, frame_alloc(f), MAP_R | MAP_W), 0, "map the heap page");
+	struct msg ok = { .label = 0 };
+	CHECK_EQ(ipc_reply(sender, &ok), 0, "answer the fault");
+	struct msg exited = { 0 };
+	CHECK_EQ(ipc_recv(IPC_ANY, &exited, NULL, 5000), 0, "the faulter's end");
+	CHECK(exited.label == LABEL_NOTIFY && (exited.w[0] & NOTIFY_CHILD_EXIT), "notification");
+	CHECK(trace_ctl(TRACE_OFF) == 1, "stop the trace");
+	int status = -999;
+	CHECK_EQ(task_wait(f, &status), f, "reap the faulter");
+	CHECK_EQ(status, 0, "the faulter's exit code");
+	frames_release(f);
+	CHECK(trace_ctl(TRACE_DUMP) > 0, "dump the trace");
+	task_kill(e);
+	reap(e);
+	frames_release(e);
+	printf("traced: echo %ld, faulter %ld\n", e, f);
+}
+
+/* Three tasks each calling the next, none receiving: the kernel's wait-for
+ * graph must name the cycle. Then they are killed, and nothing waits. */
+static void deadlock(void)
+{
+	static const char *const names[3] = { "dlA", "dlB", "dlC" };
+	long t[3];
+	for (int i = 0; i < 3; i++) {
+		t[i] = task_spawn_named("ipctest", names[i], make_arg(ROLE_CYCLE, 0, (uint64_t)self_task()),
+		                        PRIO_DEFAULT, -1);
+		CHECK(t[i] > 0, "spawn %s: %ld", names[i], t[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(task_grant(t[i], GRANT_SEND, t[(i + 1) % 3]), 0, "grant the right to the next");
+	for (int i = 0; i < 3; i++) {
+		struct msg go = { .label = LABEL_DATA, .w = { (uint64_t)t[(i + 1) % 3] } };
+		CHECK_EQ(ipc_send(t[i], &go, 5000), 0, "tell a task its peer");
+	}
+	int cycles = 0;
+	for (int tries = 0; tries < 100 && cycles == 0; tries++) {
+		sleep_ms(10);
+		cycles = (int)trace_ctl(TRACE_WAITS);
+	}
+	CHECK_EQ(cycles, 1, "deadlock cycles the kernel found");
+	for (int i = 0; i < 3; i++) {
+		task_kill(t[i]);
+		reap(t[i]);
+		frames_release(t[i]);
+	}
+	CHECK_EQ(trace_ctl(TRACE_WAITS), 0, "cycles once the three are gone");
+	printf("deadlock: the kernel named the cycle of %s, %s and %s\n", names[0], names[1], names[2]);
+}
+
 static void bulk(void)
 {
 	static uint8_t out[IPC_BULK_MAX], in[IPC_BULK_MAX];
@@ -493,6 +569,12 @@ static int child_main(uint64_t arg)
 		return 0;
 	case ROLE_FAULTER:
 		return faulter();
+	case ROLE_FAULT_ONCE:
+		*(volatile uint64_t *)HEAP = 1;
+		return 0;
+	case ROLE_CYCLE:
+		ipc_recv((long)param, &m, NULL, IPC_FOREVER);   /* only from the parent */
+		return (int)ipc_call((long)m.w[0], &m, IPC_FOREVER);   /* never answered */
 	case ROLE_HOSTILE:
 		return hostile_child(peer);
 	case ROLE_IDLE:
@@ -522,6 +604,8 @@ static const struct utest_case cases[] = {
 	{ "hostile", hostile },
 	{ "stalereply", stalereply },
 	{ "irq", irq },
+	{ "traced", traced },
+	{ "deadlock", deadlock },
 };
 
 int main(uint64_t arg)
