@@ -63,7 +63,7 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: gradescope labs-check lab-tree lab-repo crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
+.PHONY: trace gradescope labs-check lab-tree lab-repo crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
 all: check-tools $(BUILD)/kernel.elf $(FSIMG) $(BUILD)/host/fsck
 
 help:
@@ -74,6 +74,7 @@ help:
 	@echo "make test       every test: host tests, QEMU tests, all labs' grades"
 	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
 	@echo "make fuzz       the system call fuzzer (SEED=s N=calls CPUS=c)"
+	@echo "make trace      run CMD=\"...\" under the IPC trace -> trace-out/ (json, svg, txt)"
 	@echo "make labs-check the lab integrity rule: every lab's starting tree, as a table"
 	@echo "make lab-tree   the starting tree of lab LAB in DEST=<dir>"
 	@echo "make lab-repo   a git repository with a branch per lab in DEST=<dir>"
@@ -215,15 +216,16 @@ fs-reset:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- running ----
+# TRACE=1: the kernel records its IPC trace from boot (^\ prints it).
 qemu: all check-qemu
-	$(QEMU) $(QEMUOPTS)
+	$(QEMU) $(QEMUOPTS) $(if $(filter 1,$(TRACE)),-append trace)
 
 # A free TCP port for the GDB stub, and a .gdbinit that attaches to it.
 GDBPORT = $(shell python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 qemu-gdb: all check-qemu
 	@port=$(GDBPORT); \
-	printf 'set confirm off\nset architecture riscv:rv64\nfile $(BUILD)/kernel.elf\ntarget remote 127.0.0.1:%s\n' $$port > .gdbinit; \
+	printf 'set confirm off\nset architecture riscv:rv64\nfile $(BUILD)/kernel.elf\nsource grade/gdbmica.py\ntarget remote 127.0.0.1:%s\n' $$port > .gdbinit; \
 	echo "*** GDB stub on port $$port. In another terminal in this directory run: gdb-multiarch"; \
 	echo "*** (if gdb refuses .gdbinit: add 'add-auto-load-safe-path $(CURDIR)/.gdbinit' to ~/.gdbinit)"; \
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp:127.0.0.1:$$port
@@ -243,6 +245,10 @@ test: all check-qemu $(BUILD)/host/fdt_test $(BUILD)/host/mkfs $(BUILD)/host/fsc
 	@python3 grade/runtests.py
 
 include grade/host/host.mk
+
+# A command run under the IPC trace: make trace CMD="cat /bin/README"
+trace: all check-qemu
+	@python3 grade/tracerun.py --cpus $(CPUS) -- "$$CMD"
 
 bench: all check-qemu $(BUILD)/kernel-notrace.elf
 	@python3 grade/bench.py
@@ -299,4 +305,4 @@ gradescope:
 	@echo "wrote $(BUILD)/gradescope-$(LAB).zip (autograder for lab $(LAB))"
 
 clean:
-	rm -rf $(BUILD) grade-out bench.json .gdbinit handin-*.tar.gz
+	rm -rf $(BUILD) grade-out trace-out bench.json .gdbinit handin-*.tar.gz
