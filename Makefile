@@ -241,12 +241,12 @@ print-nm:
 grade: all
 	@python3 grade/grade-$(LAB).py $(GRADEFLAGS)
 
-test: all check-qemu $(BUILD)/host/fdt_test $(BUILD)/host/mkfs $(BUILD)/host/fsck
+test: all check-qemu $(BUILD)/kernel-notrace.elf $(BUILD)/host/fdt_test $(BUILD)/host/mkfs $(BUILD)/host/fsck
 	@python3 grade/runtests.py
 
 include grade/host/host.mk
 
-# A command run under the IPC trace: make trace CMD="cat /bin/README"
+# A command run under the IPC trace: make trace CMD="wc /bin/echo"
 trace: all check-qemu
 	@python3 grade/tracerun.py --cpus $(CPUS) -- "$$CMD"
 

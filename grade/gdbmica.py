@@ -331,12 +331,11 @@ class MicaTrace(gdb.Command):
         n = parse_id(arg, "count") if arg.strip() else 20
         text = trace_dump_text()
         import mtrace
-        tr = mtrace.load(text)
-        listing = mtrace.to_text(tr).splitlines()
-        events = [line for line in listing if line[:1].isdigit() or line[:1] == " "]
-        head = [line for line in listing if line not in events]
-        for line in head[:3]:
-            print(line)
+        lines = mtrace.listing(mtrace.load(text)).splitlines()
+        events = [line for line in lines if re.match(r"^\s+\d+\s", line)]
+        for line in lines:
+            if line not in events:
+                print(line)   # the header: the tasks, the columns
         for line in events[-n:]:
             print(line)
 

@@ -570,6 +570,18 @@ class QemuSession:
         with self._cond:
             return self._lines + ([self._partial] if self._partial else [])
 
+    def trace(self, index: int = -1):
+        """The kernel's IPC trace as dumped in the output so far (TRACE_DUMP,
+        the `trace` program, ^\\), parsed by grade/mtrace.py: the last
+        complete dump, or dump `index`. A test asserts on its events and
+        messages (mtrace.Trace.calls, .nested, .events); no dump is a
+        TestFailure that says so."""
+        import mtrace
+        try:
+            return mtrace.parse(self.output, index)
+        except mtrace.TraceError as exc:
+            raise TestFailure(f"the IPC trace: {exc}") from None
+
     def stall(self, seconds: float) -> None:
         """Stop reading QEMU's output for `seconds`, as a slow terminal would:
         the pipe fills and the guest's UART stops taking bytes."""
