@@ -168,6 +168,48 @@ def refused(q):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@lab.test(10, "a_read_costs_one_block_request_and_a_cached_read_none", boot=False,
+          timeout=60)
+def read_cost(q):
+    """Graded by behaviour, from the kernel's IPC trace: `cat` of a one-block
+    file the first time after boot costs the fs server exactly one BLK_READ
+    while it serves cat's first FS_READ, and none for the end of file; the
+    second `cat` finds the block in the buffer cache and costs none."""
+    tmp = tempfile.mkdtemp(prefix="mica-fs-")
+    try:
+        data = os.path.join(tmp, "data")
+        with open(data, "w") as f:
+            f.write("".join(f"line {i:02d} of the one-block file /data".ljust(63, ".") + "\n"
+                            for i in range(64)))
+        assert_eq(os.path.getsize(data), 4096, "the test file's size")
+        disk = os.path.join(tmp, "fs.img")
+        build = os.path.join(repo_root(), "build")
+        mk = subprocess.run([os.path.join(build, "host", "mkfs"), "-b", "2048", disk,
+                             f"/bin/cat={os.path.join(build, 'user', 'cat')}", f"/data={data}"],
+                            capture_output=True, text=True)
+        if mk.returncode != 0:
+            raise TestFailure(f"mkfs failed: {mk.stdout}{mk.stderr}")
+        q.start(cpus=2, disk=disk)
+        q.expect(PROMPT)
+        for _ in range(2):
+            q.send("trace cat /data\r")
+            q.expect(r"^line 63 of the one-block file")
+            q.expect(r"^trace: end")
+            q.expect(PROMPT)
+        for run, want in ((0, [1, 0]), (1, [0, 0])):
+            t = q.trace(run)
+            reads = t.calls(sender="cat", receiver="fs", label="FS_READ")
+            got = [sum(1 for m in t.nested(r) if m.receiver_name == "blk") for r in reads]
+            results = [r.reply.result if r.reply else None for r in reads]
+            if results != [4096, 0] or got != want:
+                raise TestFailure(
+                    f"cat number {run + 1}: its FS_READs returned {results} (expected [4096, 0]) "
+                    f"and cost {got} messages to blk (expected {want}); the trace:\n"
+                    + "\n".join(f"  {r}: " + ", ".join(str(m) for m in t.nested(r)) for r in reads))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @lab.test(25, "crash_at_60_points_and_2_real_stops_lose_nothing_synced", boot=False,
           timeout=240)
 def crash(q):

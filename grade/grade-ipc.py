@@ -2,7 +2,8 @@
 """Lab ipc: send/recv/call/reply_recv, notifications, timeouts, interrupts
 and page faults as messages, bulk data, hostile callers. The user side is
 user/tests/ipctest.c; each test runs one of its cases."""
-from gradelib import Lab
+from gradelib import Lab, TestFailure
+from tracecheck import exchange_problem
 
 lab = Lab("ipc")
 
@@ -40,6 +41,18 @@ def irq(q):
     q.expect(r"^irq: got 'z' by interrupt")
     q.expect(r"^case irq: PASS")
     q.expect_not(r"^FAIL")
+
+
+@lab.test(10, "the_trace_shows_a_call_its_reply_and_a_page_fault", cpus=2,
+          append="root=ipctest case=traced")
+def traced(q):
+    """Graded by behaviour: the kernel's IPC trace of the exchange must hold
+    exactly the call, the reply, the fault and their receipts, in order."""
+    q.expect(r"^case traced: PASS")
+    q.expect(r"^root task 'ipctest' exited with status 0")
+    problem = exchange_problem(q.trace())
+    if problem:
+        raise TestFailure(problem)
 
 
 lab.run()

@@ -444,6 +444,12 @@ def fuzz_test(tally):
     host_program(tally, "fuzz", [sys.executable, "grade/fuzz.py", "--suite"])
 
 
+def trace_tests(tally):
+    """The IPC trace, its converters, the deadlock detector, the console
+    keys, the GDB commands and make trace (grade/tracecheck.py)."""
+    host_program(tally, "trace", [sys.executable, "grade/tracecheck.py"])
+
+
 def bench_test(tally):
     """make bench's figures, exact under -icount, meet the targets."""
     print("== bench: instruction counts against their targets")
@@ -477,6 +483,7 @@ def main():
     blk_test(tally)
     server_fuzz_test(tally)
     crash_test(tally)
+    trace_tests(tally)
     bench_test(tally)
     lab_integrity(tally)
     if tally.failed:
