@@ -472,6 +472,8 @@ def main():
     host_program(tally, "gradelib self-test", [sys.executable, "grade/selftest_gradelib.py"])
     fdt_tests(tally)
     mkfs_tests(tally)
+    host_program(tally, "mtrace (the trace converter, on made-up dumps)",
+                 [sys.executable, "grade/test_mtrace.py"])
     gdb_test(tally)
     autograde_tests(tally)
     gradescope_test(tally)

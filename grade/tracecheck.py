@@ -159,6 +159,20 @@ def check_scenario(cpus):
     return None
 
 
+def check_panic_dump():
+    """A panic prints the trace when it was on (here from boot, boot
+    argument `trace`, before the panic self-test)."""
+    q = boot(append="trace test=panic", cpus=1)
+    try:
+        q.expect(r"^panic: ")
+        q.expect(r"^trace: begin harts=1 timebase=\d+ events=\d+ lost=0")
+        q.expect(r"^trace: end")
+        keep(q)
+        q.trace()
+    finally:
+        q.close()
+
+
 def check_deadlock():
     q = boot(append="root=ipctest case=deadlock")
     try:
@@ -282,6 +296,7 @@ def main():
     print("== trace: the IPC trace, the wait-for graph, the GDB commands")
     checks.run("trace/known_exchange_1_hart", lambda: check_scenario(1))
     checks.run("trace/known_exchange_2_harts", lambda: check_scenario(2))
+    checks.run("trace/panic_prints_the_trace", check_panic_dump)
     checks.run("trace/deadlock_cycle_named", check_deadlock)
     checks.run("trace/console_keys", check_keys)
     checks.run("trace/gdb_commands", check_gdb)

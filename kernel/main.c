@@ -206,8 +206,8 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	bkl_lock();
 	if (harts_up < expected)
 		kprintf("only %d of %d harts arrived\n", harts_up, expected);
-	boot_selftests(mem_end);
 	trace_init();
+	boot_selftests(mem_end);
 
 	/* The root task: the memory server, unless root=PROGRAM names another
 	 * (the graders boot test programs of labs 3-5 this way). */
