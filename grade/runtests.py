@@ -270,7 +270,7 @@ def autograde_tests(tally):
                     all(t["status"] == "passed" for t in result["tests"]))
             ok = (p.returncode == want_status and
                   (full if want_score == "full" else
-                   result["score"] == 0 and result["max_score"] == (130 if lab == "ipc" else 45))
+                   result["score"] == 0 and result["max_score"] == (140 if lab == "ipc" else 45))
                   and
                   (want_reason is None or
                    all(want_reason in t["output"] for t in result["tests"])) and

@@ -134,10 +134,11 @@ static struct bootinfo *bootinfo_make(uint64_t pool_end, uint64_t mem_end)
 
 /* Start hart `hartid` at secondary_entry through SBI HSM. On a loaded host
  * OpenSBI may refuse at first: a hart still on its way to the STOPPED state
- * cannot be started yet (SBI spec 9.2). Retry for up to 50 ms. */
+ * cannot be started yet (SBI spec 9.2). Retry for up to a second (50 ms was
+ * seen to be too short with 4 harts on a busy 2-core host). */
 static int hart_start(uint64_t hartid)
 {
-	uint64_t give_up = rdtime() + timebase / 20;
+	uint64_t give_up = rdtime() + timebase;
 	int err;
 	while ((err = sbi_hart_start(hartid, KVA2PA(secondary_entry), 0)) != 0 && rdtime() < give_up)
 		cpu_relax();
