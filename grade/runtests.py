@@ -444,6 +444,28 @@ def fuzz_test(tally):
     host_program(tally, "fuzz", [sys.executable, "grade/fuzz.py", "--suite"])
 
 
+def irq_restart_test(tally):
+    """A driver that dies with its device's interrupt in service leaves the
+    line high; the next driver of that interrupt must still be told
+    (kernel/irq.c, ipctest's case irqrestart: the key typed here)."""
+    print("== irq: a driver dies while its interrupt is in service; the next one gets it")
+    q = QemuSession(timeout=40)
+    ok = False
+    try:
+        q.start(cpus=2, append="root=ipctest case=irqrestart")
+        q.expect(r"^irq: waiting for input")
+        q.send("y")
+        q.expect(r"^irqrestart: the second driver got the interrupt the first left, 'y'")
+        q.expect(r"^case irqrestart: PASS")
+        ok = True
+        print("   the second driver got the interrupt")
+    except TestFailure as exc:
+        print(f"   FAIL: {exc}\n   output: {save_output('irq_restart', q.output)}")
+    finally:
+        q.close()
+    tally.add("kernel/irq_after_driver_death", ok)
+
+
 def trace_tests(tally):
     """The IPC trace, its converters, the deadlock detector, the console
     keys, the GDB commands and make trace (grade/tracecheck.py)."""
@@ -486,6 +508,7 @@ def main():
     server_fuzz_test(tally)
     crash_test(tally)
     trace_tests(tally)
+    irq_restart_test(tally)
     bench_test(tally)
     lab_integrity(tally)
     if tally.failed:

@@ -20,6 +20,7 @@ static struct {
 	struct task *owner;   /* the driver task, or NULL */
 	uint64_t bit;         /* notification bit it asked for */
 	int claimed_ctx;      /* context that claimed it, -1 if not in service */
+	bool orphaned;        /* its driver died while it was in service */
 } irqs[NIRQ];
 
 static volatile uint32_t *reg(uint64_t pa)
@@ -78,6 +79,14 @@ int irq_register(struct task *t, uint64_t irq, uint64_t bit)
 	irqs[irq].owner = t;
 	irqs[irq].bit = bit;
 	plic_enable(irq, true);
+	/* Its last driver died before servicing the device: the line may still
+	 * be high, and the PLIC raises a source only when its level changes
+	 * (QEMU's does), so no interrupt would ever come. Tell the new driver
+	 * at once; like any interrupt, it looks at the device. */
+	if (irqs[irq].orphaned) {
+		irqs[irq].orphaned = false;
+		ipc_notify(t, 1UL << bit);
+	}
 	return 0;
 }
 
@@ -99,6 +108,7 @@ void irq_release(struct task *t)
 	for (uint64_t i = 0; i < NIRQ; i++) {
 		if (irqs[i].owner != t)
 			continue;
+		irqs[i].orphaned = irqs[i].claimed_ctx >= 0;
 		irq_ack(t, i);
 		plic_enable(i, false);
 		irqs[i].owner = NULL;

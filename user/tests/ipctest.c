@@ -24,6 +24,7 @@ enum {
 	ROLE_STALE,         /* hold a call, take the next one, answer the first late */
 	ROLE_FAULT_ONCE,    /* touch one unmapped heap page, then exit */
 	ROLE_CYCLE,         /* take the peer's ID from the parent, then call the peer */
+	ROLE_IRQ_DRIVER,    /* register the UART's IRQ, report the first interrupt, die */
 };
 
 #define LABEL_DATA   0x100
@@ -271,6 +272,41 @@ static void pagefault(void)
 	CHECK_EQ(refused, 1, "faults refused");
 	CHECK_EQ(status, -1, "faulter killed at the refused page");
 	printf("pagefault: %d faults served by the pager, %d refused\n", served, refused);
+}
+
+/* A driver that dies in the middle of servicing its device leaves the
+ * line high; its successor must still get the interrupt (the kernel tells
+ * it at registration). driver1 takes the typed key's interrupt and exits
+ * without reading the byte or acking; driver2 registers and must be told
+ * within 2 s. Not a lab ipc test: the kernel's irq.c (runtests.py). */
+static void irqrestart(void)
+{
+	volatile uint8_t *uart = (volatile uint8_t *)0x30000000UL;
+	CHECK_EQ(map(0, (uint64_t)uart, bootinfo->devs[0].pa, MAP_R | MAP_W), 0, "map the UART");
+	for (int i = 0; i < 2; i++) {
+		long d = task_spawn_named("ipctest", i ? "driver2" : "driver1",
+		                          make_arg(ROLE_IRQ_DRIVER, 0, (uint64_t)self_task()),
+		                          PRIO_DEFAULT, -1);
+		CHECK(d > 0, "spawn driver %d: %ld", i + 1, d);
+		CHECK_EQ(task_grant(d, GRANT_IRQ, 10), 0, "grant IRQ 10");
+		struct msg go = { .label = LABEL_DATA, .w = { i ? 2000 : 20000 } };
+		CHECK_EQ(ipc_send(d, &go, 5000), 0, "start the driver");
+		struct msg ready = { 0 }, got = { 0 };
+		CHECK_EQ(ipc_recv(d, &ready, NULL, 5000), 0, "the driver registered");
+		CHECK_EQ(ready.w[0], 0, "irq_register(10, 5) in the driver");
+		if (i == 0) {
+			uart[1] = 1;   /* IER: interrupt when a byte arrives */
+			printf("irq: waiting for input\n");
+		}
+		CHECK_EQ(ipc_recv(d, &got, NULL, 30000), 0, "the driver's report");
+		CHECK(got.label == LABEL_DATA + 1 && got.w[0] == 1UL << 5,
+		      "driver %d got no interrupt (label %lx, %ld)", i + 1, got.label, (long)got.w[0]);
+		reap(d);
+		frames_release(d);
+	}
+	char c = (uart[5] & 1) ? (char)uart[0] : '?';
+	uart[1] = 0;
+	utest_ok("irqrestart: the second driver got the interrupt the first left, '%c'\n", c);
 }
 
 /* The trace of a known exchange: a call to an echo server and its reply,
@@ -572,6 +608,17 @@ static int child_main(uint64_t arg)
 	case ROLE_FAULT_ONCE:
 		*(volatile uint64_t *)HEAP = 1;
 		return 0;
+	case ROLE_IRQ_DRIVER: {
+		struct msg go = { 0 }, n = { 0 };
+		ipc_recv((long)param, &go, NULL, IPC_FOREVER);
+		struct msg r = { .label = LABEL_DATA, .w = { (uint64_t)irq_register(10, 5) } };
+		ipc_send((long)param, &r, IPC_FOREVER);
+		long e = ipc_recv(IPC_ANY, &n, NULL, go.w[0]);
+		bool irq = e == 0 && n.label == LABEL_NOTIFY;
+		struct msg out = { .label = LABEL_DATA + (irq ? 1 : 2), .w = { irq ? n.w[0] : (uint64_t)e } };
+		ipc_send((long)param, &out, IPC_FOREVER);
+		return 0;   /* no irq_ack, the byte unread: the line stays high */
+	}
 	case ROLE_CYCLE:
 		ipc_recv((long)param, &m, NULL, IPC_FOREVER);   /* only from the parent */
 		return (int)ipc_call((long)m.w[0], &m, IPC_FOREVER);   /* never answered */
@@ -606,6 +653,7 @@ static const struct utest_case cases[] = {
 	{ "irq", irq },
 	{ "traced", traced },
 	{ "deadlock", deadlock },
+	{ "irqrestart", irqrestart },
 };
 
 int main(uint64_t arg)
