@@ -466,6 +466,27 @@ def irq_restart_test(tally):
     tally.add("kernel/irq_after_driver_death", ok)
 
 
+def reclaim_test(tally):
+    """No task's memory is touched after its death is reported: a task's
+    descendants that die with it must have left every hart before it can
+    be reaped (kernel/task.c; ipctest's case reclaim, 300 rounds)."""
+    print("== reclaim: a grandchild still running when its parent is reaped")
+    for cpus in (2, 4):
+        q = QemuSession(timeout=120)
+        ok = False
+        try:
+            q.start(cpus=cpus, append="root=ipctest case=reclaim")
+            q.expect(r"^reclaim: 300 rounds, no page touched after its task's death was reported")
+            q.expect(r"^case reclaim: PASS")
+            ok = True
+            print(f"   {cpus} harts: 300 rounds, no page touched after the death was reported")
+        except TestFailure as exc:
+            print(f"   {cpus} harts: FAIL: {exc}\n   output: {save_output(f'reclaim_{cpus}', q.output)}")
+        finally:
+            q.close()
+        tally.add(f"kernel/no_memory_touched_after_death_reported_{cpus}_harts", ok)
+
+
 def trace_tests(tally):
     """The IPC trace, its converters, the deadlock detector, the console
     keys, the GDB commands and make trace (grade/tracecheck.py)."""
@@ -509,6 +530,7 @@ def main():
     crash_test(tally)
     trace_tests(tally)
     irq_restart_test(tally)
+    reclaim_test(tally)
     bench_test(tally)
     lab_integrity(tally)
     if tally.failed:

@@ -100,6 +100,7 @@ struct task {
 	struct thread threads[TASK_MAX_THREADS];
 	struct task *parent;
 	struct task *pager;       /* receives its page faults; NULL: faults kill */
+	struct task *dies_with;   /* the ancestor whose destruction ended it (task_reclaim) */
 	uint64_t send_rights[NTASK / 64];   /* bit s: may send to the task in slot s */
 	uint64_t irq_rights;      /* bit i: may register interrupt i */
 	bool may_create;          /* may create child tasks (GRANT_CREATE) */

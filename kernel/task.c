@@ -131,15 +131,42 @@ void thread_free(struct thread *th)
 	th->state = T_FREE;
 }
 
-/* Free the task's address space once no hart runs in it any more. A dead
- * child becomes reapable only then, and its parent learns of it: until
- * then a thread of it may still touch the frames its pager would reuse. */
-static void task_reclaim(struct task *t)
+/* Does a hart still run a thread of t (dying: it stops at its next trap)? */
+static bool still_running(struct task *t)
 {
 	for (int i = 0; i < TASK_MAX_THREADS; i++)
 		if (t->threads[i].state == T_DYING)
-			return;
-	if (!t->pagetable)
+			return true;
+	return false;
+}
+
+/* ... or a thread of a descendant that died with t? */
+static bool tree_running(struct task *t)
+{
+	if (still_running(t))
+		return true;
+	for (int i = 0; i < NTASK; i++)
+		if (tasks[i].dies_with == t && still_running(&tasks[i]))
+			return true;
+	return false;
+}
+
+/* Free the task's address space once no hart runs in it any more. A dead
+ * task becomes reapable, and its parent learns of it, only once no hart
+ * runs a thread of it or of the descendants that died with it: until then
+ * such a thread may still touch frames its pager would reuse. (Its page
+ * table is kept till then too, which keeps its slot, and so the
+ * descendants' dies_with, from being reused.) */
+static void task_reclaim(struct task *t)
+{
+	if (t->dies_with) {   /* died with an ancestor, which reports for all */
+		if (t->pagetable && !still_running(t)) {
+			vm_free(t->pagetable);
+			t->pagetable = NULL;
+		}
+		return;
+	}
+	if (!t->pagetable || tree_running(t))
 		return;
 	vm_free(t->pagetable);
 	t->pagetable = NULL;
@@ -155,6 +182,8 @@ void thread_discard(struct thread *th)
 	th->state = T_FREE;
 	vm_switch(kernel_satp());   /* this hart stood in t's address space */
 	task_reclaim(t);
+	if (t->dies_with)
+		task_reclaim(t->dies_with);   /* it may have been the last of the tree */
 }
 
 /* End task t with exit code `code`: its threads stop, its children die,
@@ -173,6 +202,7 @@ void task_destroy(struct task *t, int code)
 	for (int i = 0; i < NTASK; i++) {
 		if (tasks[i].parent != t)
 			continue;
+		tasks[i].dies_with = t->dies_with ? t->dies_with : t;
 		task_destroy(&tasks[i], -1);
 		if (tasks[i].state == TASK_ZOMBIE)
 			tasks[i].state = TASK_FREE;   /* no one to reap it */

@@ -158,6 +158,7 @@ uint64_t frames_free(void);
 const struct bootfs_entry *bootfs_find(const char *name);
 long task_spawn(const char *name, uint64_t arg, int prio, int hart);
 long task_spawn_named(const char *prog, const char *name, uint64_t arg, int prio, int hart);
+long task_load(long t, const char *prog, uint64_t arg, int prio, int hart);
 
 /* ---- processes (proc.c): the client side of include/mica/proto/mem.h ----
  * A program spawned by the memory server starts in main(argc, argv); a

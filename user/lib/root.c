@@ -142,6 +142,22 @@ static long load_elf(long t, const uint8_t *image, uint64_t size, uint64_t *entr
 }
    LAB trap END */
 
+/* Load program `prog` of the boot archive into task t, which we are the
+ * pager of, with a stack, and start its thread (a0 = arg). 0 or -E... */
+long task_load(long t, const char *prog, uint64_t arg, int prio, int hart)
+{
+	const struct bootfs_entry *e = bootfs_find(prog);
+	if (!e)
+		return -ENOENT;
+	uint64_t entry = 0;
+	long err = load_elf(t, (const uint8_t *)bootinfo->bootfs_va + e->offset, e->size, &entry);
+	if (err == 0)
+		err = map_fresh(t, USTACK_TOP_USER - 4 * 4096, 4 * 4096, NULL, 0, MAP_R | MAP_W);
+	if (err == 0)
+		err = thread_create(t, (void (*)(uint64_t))entry, (void *)USTACK_TOP_USER, arg, prio, hart);
+	return err < 0 ? err : 0;
+}
+
 /* Start program `name` from the boot archive as a new child task with one
  * thread (a0 = arg) at priority prio, pinned to hart `hart` (-1: any).
  * Returns the task ID or -E... task_spawn_named gives the task a name of
@@ -153,18 +169,12 @@ long task_spawn(const char *name, uint64_t arg, int prio, int hart)
 
 long task_spawn_named(const char *prog, const char *name, uint64_t arg, int prio, int hart)
 {
-	const struct bootfs_entry *e = bootfs_find(prog);
-	if (!e)
+	if (!bootfs_find(prog))
 		return -ENOENT;
 	long t = task_create(name);
 	if (t < 0)
 		return t;
-	uint64_t entry = 0;
-	long err = load_elf(t, (const uint8_t *)bootinfo->bootfs_va + e->offset, e->size, &entry);
-	if (err == 0)
-		err = map_fresh(t, USTACK_TOP_USER - 4 * 4096, 4 * 4096, NULL, 0, MAP_R | MAP_W);
-	if (err == 0)
-		err = thread_create(t, (void (*)(uint64_t))entry, (void *)USTACK_TOP_USER, arg, prio, hart);
+	long err = task_load(t, prog, arg, prio, hart);
 	if (err < 0) {
 		task_kill(t);
 		task_wait(t, NULL);

@@ -25,12 +25,15 @@ enum {
 	ROLE_FAULT_ONCE,    /* touch one unmapped heap page, then exit */
 	ROLE_CYCLE,         /* take the peer's ID from the parent, then call the peer */
 	ROLE_IRQ_DRIVER,    /* register the UART's IRQ, report the first interrupt, die */
+	ROLE_SUBPARENT,     /* make a child with our parent as its pager, name it, wait */
+	ROLE_SCRIBBLE,      /* write to the page at SCRIBBLE forever */
 };
 
 #define LABEL_DATA   0x100
 #define LABEL_STATS  0x101
 #define LABEL_QUIT   0x102
 #define HEAP         0x40000000UL
+#define SCRIBBLE     0x48000000UL
 #define REFUSED      0x50000000UL
 
 static uint64_t make_arg(int role, long peer, uint64_t param)
@@ -307,6 +310,49 @@ static void irqrestart(void)
 	char c = (uart[5] & 1) ? (char)uart[0] : '?';
 	uart[1] = 0;
 	utest_ok("irqrestart: the second driver got the interrupt the first left, '%c'\n", c);
+}
+
+/* No task's memory may be touched once its death is reported. Each round:
+ * a child C makes a grandchild G with us as G's pager; G counts in a page
+ * we lent it, on another hart, without pause; we kill C (G dies with it),
+ * reap C, read the count at once and again a little later. Had the
+ * kernel reported C's death while G still ran on its hart, the page would
+ * be written again. Not a lab ipc test: kernel/task.c (runtests.py). */
+static void reclaim(void)
+{
+	int rounds = 300, dirty = 0;
+	long other = ktest(KTEST_HART) == 0 ? 1 : 0;
+	for (int r = 0; r < rounds && !dirty; r++) {
+		long c = task_spawn_named("ipctest", "rc-parent", make_arg(ROLE_SUBPARENT, 0, (uint64_t)self_task()),
+		                          PRIO_DEFAULT, -1);
+		CHECK(c > 0, "spawn the parent: %ld", c);
+		CHECK_EQ(task_grant(c, GRANT_CREATE, 0), 0, "let it create a task");
+		struct msg go = { .label = LABEL_DATA }, named = { 0 };
+		CHECK_EQ(ipc_send(c, &go, 5000), 0, "start the parent");
+		CHECK_EQ(ipc_recv(c, &named, NULL, 5000), 0, "the grandchild's ID");
+		long g = (long)named.w[0];
+		CHECK(g > 0, "the parent made no grandchild: %ld", g);
+		uint64_t pa = frame_alloc(g);
+		volatile uint64_t *page = frame_va(pa);
+		CHECK_EQ(map(g, SCRIBBLE, pa, MAP_R | MAP_W), 0, "lend the grandchild a page");
+		CHECK_EQ(task_load(g, "ipctest", make_arg(ROLE_SCRIBBLE, 0, 0), PRIO_DEFAULT, (int)other), 0,
+		         "start the grandchild");
+		uint64_t t0 = time_ns();
+		while (page[0] == 0 && time_ns() - t0 < 2000000000UL)
+			;   /* until it writes */
+		CHECK(page[0] != 0, "the grandchild never wrote");
+		CHECK_EQ(task_kill(c), 0, "kill the parent");
+		int status = 0;
+		CHECK_EQ(utest_wait(c, &status, 5000), 0, "reap the parent");
+		uint64_t seen = page[0];
+		for (t0 = time_ns(); time_ns() - t0 < 200000;)
+			;   /* 0.2 ms for a straggler to show */
+		dirty = page[0] != seen;
+		CHECK(!dirty, "round %d: the grandchild wrote to its page after its parent was reaped", r);
+		frames_release(g);
+		frames_release(c);
+	}
+	utest_ok("reclaim: %d rounds, no page touched after its task's death was reported\n", rounds);
 }
 
 /* The trace of a known exchange: a call to an echo server and its reply,
@@ -619,6 +665,19 @@ static int child_main(uint64_t arg)
 		ipc_send((long)param, &out, IPC_FOREVER);
 		return 0;   /* no irq_ack, the byte unread: the line stays high */
 	}
+	case ROLE_SUBPARENT: {
+		ipc_recv((long)param, &m, NULL, IPC_FOREVER);   /* the right to create */
+		long g = task_create("rc-child");
+		if (g > 0 && task_grant(g, GRANT_PAGER, param) < 0)
+			g = -1;
+		struct msg named = { .label = LABEL_DATA, .w = { (uint64_t)g } };
+		ipc_send((long)param, &named, IPC_FOREVER);
+		ipc_recv((long)param, &m, NULL, IPC_FOREVER);   /* until killed */
+		return 0;
+	}
+	case ROLE_SCRIBBLE:
+		for (uint64_t n = 1;; n++)
+			*(volatile uint64_t *)SCRIBBLE = n;
 	case ROLE_CYCLE:
 		ipc_recv((long)param, &m, NULL, IPC_FOREVER);   /* only from the parent */
 		return (int)ipc_call((long)m.w[0], &m, IPC_FOREVER);   /* never answered */
@@ -654,6 +713,7 @@ static const struct utest_case cases[] = {
 	{ "traced", traced },
 	{ "deadlock", deadlock },
 	{ "irqrestart", irqrestart },
+	{ "reclaim", reclaim },
 };
 
 int main(uint64_t arg)
