@@ -190,6 +190,7 @@ uint64_t *vm_create(void);
 uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge);
 int vm_map(uint64_t *pt, uint64_t va, uint64_t pa, uint64_t perm, struct task *charge);
 int vm_unmap(uint64_t *pt, uint64_t va);
+int vm_prune(uint64_t *pt, uint64_t va, void *freed[2]);
 void vm_flush_asid(uint64_t asid);
 void vm_free(uint64_t *pt);
 void vm_dump(uint64_t *pt);

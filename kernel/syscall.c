@@ -230,9 +230,15 @@ static int64_t sys_unmap(struct thread *t)
 	if (ARG(t, 1) % PGSIZE || ARG(t, 1) >= USER_TOP)
 		return -EINVAL;
 	int err = vm_unmap(o->pagetable, ARG(t, 1));
-	if (!err)
-		vm_flush_asid(task_slot(o) + 1);
-	return err;
+	if (err)
+		return err;
+	void *freed[2];
+	int n = vm_prune(o->pagetable, ARG(t, 1), freed);
+	vm_flush_asid(task_slot(o) + 1);
+	for (int i = 0; i < n; i++)
+		kfree(freed[i]);
+	o->kpages = o->kpages > n ? o->kpages - n : 0;   /* the root's own are not counted */
+	return 0;
 }
 
 static int64_t sys_irq_register(struct thread *t)

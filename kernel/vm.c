@@ -152,6 +152,37 @@ uint64_t *vm_create(void)
 	return pt;
 }
 
+static bool table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < 512; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+/* After an unmap at va (a user address): unhook the page-table pages on
+ * va's path that no longer map anything, so that a task that maps and
+ * unmaps for ever cannot use up its quota of them. Their pages go into
+ * freed[] (at most two); the caller frees them after the TLB flush, since
+ * a hart may still hold the old path in its TLB. The root stays. */
+int vm_prune(uint64_t *pt, uint64_t va, void *freed[2])
+{
+	uint64_t *pte2 = &pt[VPN(va, 2)];
+	if (!(*pte2 & PTE_V) || PTE_LEAF(*pte2))
+		return 0;
+	uint64_t *l1 = PA2KVA(PTE_PA(*pte2)), *pte1 = &l1[VPN(va, 1)];
+	int n = 0;
+	if ((*pte1 & PTE_V) && !PTE_LEAF(*pte1) && table_empty(PA2KVA(PTE_PA(*pte1)))) {
+		freed[n++] = PA2KVA(PTE_PA(*pte1));
+		*pte1 = 0;
+	}
+	if (table_empty(l1)) {
+		freed[n++] = l1;
+		*pte2 = 0;
+	}
+	return n;
+}
+
 /* Free the page-table pages of a task's lower half (not the frames they
  * map: those belong to whoever owns them) and the root. */
 void vm_free(uint64_t *pt)

@@ -355,6 +355,32 @@ static void reclaim(void)
 	utest_ok("reclaim: %d rounds, no page touched after its task's death was reported\n", rounds);
 }
 
+/* Mapping and unmapping for ever must not use up a task's quota of
+ * page-table pages (32): each map below needs two new ones, so without
+ * unmap freeing the empty ones the 17th fails. The kernel's free pages
+ * come back to where they were. Not a lab ipc test: kernel/vm.c. */
+static void prune(void)
+{
+	long c = task_spawn_named("ipctest", "pt-user", make_arg(ROLE_IDLE, 0, 0), PRIO_DEFAULT, -1);
+	CHECK(c > 0, "spawn: %ld", c);
+	sleep_ms(10);
+	long before = ktest(KTEST_KPAGES);
+	uint64_t pa = frame_alloc(c);
+	int done = 0;
+	for (uint64_t i = 1; i <= 200; i++) {
+		uint64_t va = i << 30 | 0x5000;   /* a gigabyte of its own: new level-1 and level-0 tables */
+		if (map(c, va, pa, MAP_R | MAP_W) != 0 || unmap(c, va) != 0)
+			break;
+		done++;
+	}
+	CHECK_EQ(done, 200, "map + unmap at 200 addresses a gigabyte apart");
+	CHECK_EQ(ktest(KTEST_KPAGES), before, "free kernel pages afterwards");
+	task_kill(c);
+	reap(c);
+	frames_release(c);
+	utest_ok("prune: 200 maps and unmaps in fresh page tables, none left behind\n");
+}
+
 /* The trace of a known exchange: a call to an echo server and its reply,
  * then a page fault of a child resolved by us, its pager. The faulter runs
  * on our hart below our priority, so the order of events is fixed; the
@@ -714,6 +740,7 @@ static const struct utest_case cases[] = {
 	{ "deadlock", deadlock },
 	{ "irqrestart", irqrestart },
 	{ "reclaim", reclaim },
+	{ "prune", prune },
 };
 
 int main(uint64_t arg)
