@@ -8,7 +8,8 @@
  * USER_TOP and around the edges of the worker's own pages, huge lengths,
  * IDs of live, dead and never-used tasks and threads, stale sender words.
  * Meanwhile the root kills workers and starts new ones, and answers their
- * page faults by refusing them (which ends the worker).
+ * page faults by refusing them (which ends the worker). Half the workers
+ * hold the trace right, so the IPC trace goes on and off under the others.
  *
  * Every worker thread's calls follow from the seed, so a failure can be
  * replayed (the threads' interleaving on several harts aside). At the end
@@ -90,6 +91,10 @@ static void fuzz_call(uint64_t *s, uint64_t *ok, uint64_t *err)
 		v[0] %= 20;
 	if (n == SYS_KTEST && (v[0] == KTEST_PTDUMP || v[0] == KTEST_STATS))
 		v[0] = 0;   /* they print pages of output */
+	if (n == SYS_TRACE && next(s) % 2)
+		v[0] %= 8;   /* mostly real operations: the trace on and off under the others' calls */
+	if (n == SYS_TRACE && (v[0] == TRACE_DUMP || v[0] == TRACE_WAITS))
+		v[0] = TRACE_STATUS;   /* they print pages of output too */
 	if (n == SYS_DEBUG_WRITE && v[1] && v[1] <= 4096)   /* only where nothing can be printed */
 		v[0] = next(s) % 2 ? 0xffffffc080200000UL : USER_TOP - v[1] / 2;
 	/* No function call from here to the ecall: it would clobber these. */
@@ -155,6 +160,8 @@ static uint64_t calls, faults, deaths, respawns, calls_ok, calls_err;
 static long start_worker(uint64_t *s)
 {
 	long id = task_spawn("fuzz", ROLE_WORKER | (next(s) >> 2 & ~ROLE_WORKER), PRIO_DEFAULT - 1, -1);
+	if (id > 0 && next(s) % 2)
+		task_grant(id, GRANT_TRACE, 0);   /* half of them may turn the IPC trace on and off */
 	if (id > 0) {
 		struct msg m = { LABEL_PROGRESS, { 0 } };
 		ipc_send(id, &m, 1000);
@@ -188,6 +195,8 @@ static void fuzz(void)
 	uint64_t target = arg_number("calls", 20000);
 	seed = arg_number("seed", 1);
 	printf("fuzz: seed %lu, %lu calls, %lu harts\n", seed, target, bootinfo->ncpus);
+	trace_ctl(TRACE_ON);   /* the trace's rings, allocated once, are not a leak */
+	trace_ctl(TRACE_OFF);
 	uint64_t s = seed, kpages = (uint64_t)ktest(KTEST_KPAGES), frames = frames_free();
 	for (int i = 0; i < WORKERS; i++)
 		workers[i] = start_worker(&s);
@@ -227,6 +236,7 @@ static void fuzz(void)
 	}
 	for (int i = 0; i < WORKERS; i++)
 		reap(i);
+	trace_ctl(TRACE_OFF);
 	int status;
 	while (task_wait(0, &status) > 0)
 		;
