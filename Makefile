@@ -25,15 +25,25 @@ OPENSBI ?= $(firstword $(wildcard \
 	/usr/share/opensbi/generic/firmware/fw_jump.bin))
 BIOS := $(if $(OPENSBI),$(OPENSBI),default)
 
+# The kernel is built without floating point (it never uses the FPU; fp.c
+# switches the users'); user code has the F and D extensions and the
+# hard-float ABI.
 ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
-CFLAGS := $(ARCH) -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common \
+UARCH := -march=rv64imafdc_zicsr_zifencei -mabi=lp64d -mcmodel=medany
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common \
 	-fno-builtin -fno-stack-protector -fno-pie -fno-omit-frame-pointer -Iinclude -MMD -MP
 # KTRACE=0 builds the kernel without the IPC trace (the bench compares the two).
 KTRACE ?= 1
-KCFLAGS := $(CFLAGS) -Ikernel
-UCFLAGS := $(CFLAGS) -Iuser/lib
+KCFLAGS := $(ARCH) $(CFLAGS) -Ikernel
+UCFLAGS := $(UARCH) $(CFLAGS) -Iuser/lib
 LDFLAGS := -nostdlib -z max-page-size=4096 --no-warn-rwx-segments
 LIBGCC := $(shell $(CC) $(ARCH) -print-libgcc-file-name 2>/dev/null)
+# A hard-float libgcc for user code: the first multilib with lp64d (Debian's
+# riscv64-unknown-elf has rv64iafd/lp64d, not rv64imafdc), else the default.
+ULIBGCC := $(shell for m in rv64imafdc rv64iafd rv64ifd; do \
+	case "$$($(CC) -march=$$m -mabi=lp64d -print-multi-directory 2>/dev/null)" in \
+	(*lp64d*) $(CC) -march=$$m -mabi=lp64d -print-libgcc-file-name; exit;; esac; done; \
+	$(CC) $(UARCH) -print-libgcc-file-name 2>/dev/null)
 
 # ---- the kernel ----
 KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
@@ -149,7 +159,7 @@ $(BUILD)/user/%.o: user/bin/%.c
 
 $(BUILD)/user/%: $(BUILD)/user/%.o $(ULIB_OBJS) user/lib/user.ld
 	@echo "  LD      $@"
-	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
+	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $< $(ULIB_OBJS) $(ULIBGCC)
 
 $(BUILD)/servers/%.o: servers/%.c
 	@mkdir -p $(@D)
@@ -160,7 +170,7 @@ $(BUILD)/servers/%.o: servers/%.c
 $(BUILD)/sbin/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard servers/$$*/*.c))) $(ULIB_OBJS) user/lib/user.ld
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $(filter %.o,$^) $(LIBGCC)
+	@$(LD) $(LDFLAGS) -T user/lib/user.ld -o $@ $(filter %.o,$^) $(ULIBGCC)
 
 # The boot archive: every server and user program, linked into the kernel image.
 $(BUILD)/bootfs.S: $(SERVER_BINS) $(UPROGS) kernel/mkbootfs.sh

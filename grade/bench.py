@@ -16,11 +16,11 @@ from gradelib import QemuSession, TestFailure, repo_root
 # key: (what it measures, target or None)
 FIGURES = {
     "null_syscall": ("system call that does nothing (SYS_SELF)", 139),
-    "ipc_rt": ("IPC call + reply, two address spaces, one hart (kernel without the trace)", 537),
+    "ipc_rt": ("IPC call + reply, two address spaces, one hart (kernel without the trace)", 540),
     "ipc_rt_trace_off": ("ipc_rt with the trace compiled in, off (the kernel that runs)", None),
     "ipc_rt_trace_on": ("ipc_rt while the trace records every message", None),
     "ipc_rt_cross_hart": ("IPC call + reply, client and server on two harts", None),
-    "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2492),
+    "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2496),
     "yield": ("yield from one thread to another", None),
     "notify_to_wake": ("notify a waiting task, which runs, and back", None),
     "page_fault": ("fault on a heap page, resolved by the memory server", 3000),

@@ -466,13 +466,14 @@ def irq_restart_test(tally):
     tally.add("kernel/irq_after_driver_death", ok)
 
 
-def kernel_case(tally, name, case, cpus, line):
-    """One of ipctest's kernel cases (not lab ipc's: they test kernel code
-    outside the lab's regions) on `cpus` harts: it must print line and pass."""
+def kernel_case(tally, name, case, cpus, line, program="ipctest"):
+    """A kernel test case (ipctest's kernel cases are not lab ipc's: they
+    test kernel code outside the lab's regions) on `cpus` harts: it must
+    print line and pass."""
     q = QemuSession(timeout=120)
     ok = False
     try:
-        q.start(cpus=cpus, append=f"root=ipctest case={case}")
+        q.start(cpus=cpus, append=f"root={program} case={case}")
         q.expect(line)
         q.expect(rf"^case {case}: PASS")
         ok = True
@@ -489,12 +490,16 @@ def kernel_tests(tally):
     a task's descendants that die with it must have left every hart before
     it is reaped (case reclaim, 300 rounds; it caught the race in every run
     before the fix); unmap frees empty page tables (case prune)."""
-    print("== kernel: reclaim after death, page tables freed on unmap")
+    print("== kernel: reclaim after death, page tables freed on unmap, the FPU")
     for cpus in (2, 4):
         kernel_case(tally, f"no_memory_touched_after_death_reported_{cpus}_harts", "reclaim", cpus,
                     r"^reclaim: 300 rounds, no page touched after its task's death was reported")
     kernel_case(tally, "unmap_frees_empty_page_tables", "prune", 2,
                 r"^prune: 200 maps and unmaps in fresh page tables, none left behind")
+    for cpus in (1, 2, 4):
+        kernel_case(tally, f"fp_registers_kept_per_thread_{cpus}_harts", "fpu", cpus,
+                    r"^fpu: \d+ threads on \d+ harts, \d+ switches, every FP register kept",
+                    program="fptest")
 
 
 def trace_tests(tally):

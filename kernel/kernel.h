@@ -83,6 +83,9 @@ struct thread {
 	uint64_t token;           /* sender word: id, and its count of calls above bit 40 */
 	uint64_t fault[3];        /* the fault message: address, FAULT_* kind, pc */
 	uint64_t since;           /* time it blocked (trace_waits) */
+	uint64_t fregs[33];       /* f0..f31 and fcsr, saved when dirty (fp.c) */
+	bool fp_used;             /* it has used the FPU: fregs is its state */
+	struct cpu *fp_cpu;       /* hart whose FP registers hold its state, or NULL */
 	uint8_t ipc_wait;         /* trace: blocked in an IPC that RECEIVES or SENDS (trace.c) */
 };
 
@@ -125,6 +128,7 @@ struct cpu {
 	bool started;
 	bool need_resched;
 	bool tlb_flush;           /* vm_flush_asid waits for this hart to flush */
+	struct thread *fp_owner;  /* whose state its FP registers hold (fp.c), or NULL */
 };
 
 extern struct cpu cpus[NCPU];
@@ -370,6 +374,12 @@ void trace_resume(struct thread *th);
 int trace_waits(void);
 void trace_panic(void);
 void trace_init(void);
+
+/* fp.c: the FPU, switched lazily */
+noreturn void fp_switch_resume(struct thread *th);
+void fp_leave(struct cpu *c);
+bool fp_trap(struct thread *t);
+uint64_t fp_stats(void);
 
 /* irq.c */
 void plic_init(void);

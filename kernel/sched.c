@@ -188,6 +188,8 @@ void sched_switch(struct thread *th)
 	c->cur = th;
 	c->need_resched = false;
 	vm_switch(th->task->satp);
+	if (c->fp_owner)   /* last, and a call that does not return: no registers to keep */
+		fp_switch_resume(th);
 	bkl_unlock();   /* sstatus says "sret to U-mode, interrupts on": see trap_inithart */
 	user_resume(th);
 }
@@ -216,6 +218,8 @@ static noreturn void sched_idle(struct cpu *c)
 		/* Idle: stand on the kernel page table, so that a task being
 		 * destroyed never has its page table in use by an idle hart. */
 		vm_switch(kernel_satp());
+		if (c->fp_owner)
+			fp_leave(c);   /* its last thread may run elsewhere now */
 		bkl_unlock();
 		wfi();   /* wakes when sip & sie != 0, even with sstatus.SIE clear */
 		bkl_lock();

@@ -276,6 +276,8 @@ static int64_t sys_ktest(struct thread *t)
 		return (int64_t)kalloc_free_pages();
 	case KTEST_KPOOL:
 		return (int64_t)kpool_pages;
+	case KTEST_FP:
+		return (int64_t)fp_stats();
 	case KTEST_BOOTMARK:
 		if (bootarg("bench"))
 			kprintf("BENCH boot_to_shell %lu\n", rdinstret() - boot_instret);

@@ -70,6 +70,8 @@ static void thread_start(struct thread *th, uint64_t pc, uint64_t sp, uint64_t a
 	th->deadline = 0;
 	th->faulting = false;
 	th->ipc_wait = 0;
+	th->fp_used = false;
+	th->fp_cpu = NULL;
 	sched_ready(th);
 }
 

@@ -38,7 +38,7 @@ void trap_inithart(void)
 {
 	csr_write(stvec, (uint64_t)trap_vector);
 	csr_write(sie, SIE_SSIE);
-	csr_clear(sstatus, SSTATUS_FS);   /* no FPU: its registers are not saved, so FP use traps */
+	csr_clear(sstatus, SSTATUS_FS);   /* FPU off until a thread uses it (fp.c) */
 	/* sret goes to U-mode with interrupts enabled: SPP = 0, SPIE = 1. Every
 	 * sret leaves them so again (privileged spec 4.1.1), and only a user
 	 * trap changes them back to these values, so they are set only here. */
@@ -85,7 +85,7 @@ static void user_exception(struct thread *t, uint64_t cause)
 	bool page_fault = cause == EXC_INST_PAGE || cause == EXC_LOAD_PAGE || cause == EXC_STORE_PAGE;
 	if (page_fault && addr < USER_TOP && t->task->pager)
 		ipc_page_fault(t, addr, kind);
-	else
+	else if (!(cause == EXC_ILLEGAL && fp_trap(t)))
 		trap_kill(t, cause, addr);
 }
 

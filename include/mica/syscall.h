@@ -116,6 +116,7 @@ enum {
 	KTEST_BOOTMARK = 6,   /* with the bootarg "bench": print instret now less instret
 	                       * at kmain's start (the shell, at its first prompt; meant
 	                       * for one hart, where it counts everything since boot) */
+	KTEST_FP     = 7,     /* returns the FPU's lazy loads (low 32 bits) and saves (above) */
 };
 
 #endif
