@@ -47,10 +47,18 @@ crash(5, "user_read_of_kernel_memory_ends_the_task", "kread",
       r"load page fault at pc 0x\S+, address 0xffffffc080200000")
 crash(5, "privileged_instruction_ends_the_task", "illegal",
       r"illegal instruction at pc 0x\S+, instruction 0x0*100025f3")
-crash(5, "fp_instruction_ends_the_task", "fpu",
-      r"illegal instruction at pc 0x\S+, instruction 0x0*f0000053")
 crash(10, "unmapped_access_without_pager_ends_the_task", "nullptr",
       r"load page fault at pc 0x\S+, address 0x0+8")
+
+
+@lab.test(5, "fp_instructions_run_in_user_mode", cpus=2, append="root=traptest case=fpu")
+def fpu(q):
+    """The first FP instruction traps as illegal with the FPU off; the
+    kernel must give the thread its FPU (fp.c), not end it: user_exception
+    passes the trap to fp_trap before trap_kill."""
+    q.expect(r"^fpu: 1\.5 \* 2\.25 \+ 0\.125 = 3500/1000, computed in the FPU")
+    q.expect(r"^case fpu: PASS")
+    q.expect_not(r"^FAIL|killed")
 
 
 @lab.test(15, "timer_ticks_arrive_on_every_hart", cpus=4, append="test=ticks root=traptest case=spin")

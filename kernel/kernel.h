@@ -131,6 +131,12 @@ struct cpu {
 	struct thread *fp_owner;  /* whose state its FP registers hold (fp.c), or NULL */
 };
 
+/* trap.S reaches these fields by number (THREAD_CPU, CPU_STACK_TOP). */
+_Static_assert(offsetof(struct thread, regs) == 0, "trap.S: regs first in struct thread");
+_Static_assert(offsetof(struct thread, cpu) == 256, "trap.S: THREAD_CPU");
+_Static_assert(offsetof(struct cpu, cur) == 0, "trap.S: cur first in struct cpu");
+_Static_assert(offsetof(struct cpu, stack_top) == 8, "trap.S: CPU_STACK_TOP");
+
 extern struct cpu cpus[NCPU];
 extern struct task tasks[NTASK];
 extern int ncpu;
