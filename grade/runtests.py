@@ -496,6 +496,8 @@ def kernel_tests(tally):
                     r"^reclaim: 300 rounds, no page touched after its task's death was reported")
     kernel_case(tally, "unmap_frees_empty_page_tables", "prune", 2,
                 r"^prune: 200 maps and unmaps in fresh page tables, none left behind")
+    kernel_case(tally, "a_chain_of_100_tasks_dies_with_its_top", "deeptree", 2,
+                r"^deeptree: a chain of 100 tasks died with its top")
     for cpus in (1, 2, 4):
         kernel_case(tally, f"fp_registers_kept_per_thread_{cpus}_harts", "fpu", cpus,
                     r"^fpu: \d+ threads on \d+ harts, \d+ switches, every FP register kept",

@@ -3,7 +3,7 @@
 #define PARAM_H
 
 #define NCPU          8      /* most harts Mica will start */
-#define KSTACK_SIZE   32768  /* per-hart kernel stack: task_destroy nests once per task */
+#define KSTACK_SIZE   32768  /* per-hart kernel stack */
 #define NTASK         128    /* tasks alive at once, zombies included (NTASK_SLOTS) */
 #define MAX_CHILDREN  16     /* live children of a task; the root task may have NTASK - 1 */
 #define KPAGES_QUOTA  32     /* page-table pages a task may use: NTASK of these fit the kernel pool */

@@ -188,28 +188,14 @@ void thread_discard(struct thread *th)
 		task_reclaim(t->dies_with);   /* it may have been the last of the tree */
 }
 
-/* End task t with exit code `code`: its threads stop, its children die,
- * peers blocked on it get -EDEAD, its interrupts are released. Once no
- * hart runs in it (task_reclaim), the parent gets NOTIFY_CHILD_EXIT and
- * reaps the exit code with SYS_TASK_WAIT; a task without a live parent is
- * freed at once. */
-void task_destroy(struct task *t, int code)
+/* The end of one task, whose descendants are dealt with already: its
+ * threads stop, peers blocked on it get -EDEAD, its interrupts are freed. */
+static void task_end(struct task *t, int code)
 {
-	if (t->state != TASK_ALIVE)
-		return;
 	struct cpu *me = mycpu();
 	t->state = TASK_ZOMBIE;
 	t->exit_code = code;
 	TRACE(TR_EXIT, 0, t->id, 0, 0, 0, 0, code);
-	for (int i = 0; i < NTASK; i++) {
-		if (tasks[i].parent != t)
-			continue;
-		tasks[i].dies_with = t->dies_with ? t->dies_with : t;
-		task_destroy(&tasks[i], -1);
-		if (tasks[i].state == TASK_ZOMBIE)
-			tasks[i].state = TASK_FREE;   /* no one to reap it */
-		tasks[i].parent = NULL;
-	}
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
 		struct thread *th = &t->threads[i];
 		if (th->state == T_RUNNING && th->cpu != me) {
@@ -226,6 +212,40 @@ void task_destroy(struct task *t, int code)
 	if (!t->parent || t->parent->state != TASK_ALIVE)
 		t->state = TASK_FREE;   /* no one to reap it */
 	task_reclaim(t);           /* now, or when its last dying thread is gone */
+}
+
+/* End task t with exit code `code`, and with it every descendant. Once no
+ * hart runs in any of them (task_reclaim), t's parent gets
+ * NOTIFY_CHILD_EXIT and reaps the exit code with SYS_TASK_WAIT; a task
+ * without a live parent is freed at once. No recursion: the descendants
+ * are found a generation per pass, so the depth of the tree does not
+ * matter to the kernel stack. */
+void task_destroy(struct task *t, int code)
+{
+	if (t->state != TASK_ALIVE)
+		return;
+	t->state = TASK_ZOMBIE;   /* dying: a destroy nested in what follows returns at once */
+	for (bool more = true; more;) {
+		more = false;
+		for (int i = 0; i < NTASK; i++) {
+			struct task *u = &tasks[i], *p = u->parent;
+			if (u->state != TASK_FREE && !u->dies_with && p && (p == t || p->dies_with == t)) {
+				u->dies_with = t;
+				more = true;
+			}
+		}
+	}
+	for (int i = 0; i < NTASK; i++) {
+		struct task *u = &tasks[i];
+		if (u->dies_with != t || u->state == TASK_FREE || !u->parent)
+			continue;
+		if (u->state == TASK_ALIVE)
+			task_end(u, -1);
+		if (u->state == TASK_ZOMBIE)
+			u->state = TASK_FREE;   /* no one to reap it */
+		u->parent = NULL;
+	}
+	task_end(t, code);
 	if (!t->parent) {   /* the root task: the system's life ends with it */
 		kprintf("root task '%s' exited with status %d: powering off\n", t->name, code);
 		sbi_shutdown(code != 0);

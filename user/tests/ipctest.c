@@ -27,6 +27,7 @@ enum {
 	ROLE_IRQ_DRIVER,    /* register the UART's IRQ, report the first interrupt, die */
 	ROLE_SUBPARENT,     /* make a child with our parent as its pager, name it, wait */
 	ROLE_SCRIBBLE,      /* write to the page at SCRIBBLE forever */
+	ROLE_CHAIN,         /* make a child (param more below it), name it to the root, wait */
 };
 
 #define LABEL_DATA   0x100
@@ -381,6 +382,46 @@ static void prune(void)
 	utest_ok("prune: 200 maps and unmaps in fresh page tables, none left behind\n");
 }
 
+/* A chain of 100 tasks, each the child of the one before, dies whole when
+ * its top is killed: task_destroy walks the tree without recursion, so the
+ * depth does not matter to the kernel's stack; every task and kernel page
+ * comes back. We load each task's program, as the pager of all of them. */
+static void deeptree(void)
+{
+	enum { DEPTH = 100 };
+	long before = ktest(KTEST_KPAGES);
+	long top = task_spawn_named("ipctest", "chain", make_arg(ROLE_CHAIN, self_task(), DEPTH - 1),
+	                            PRIO_DEFAULT, -1);
+	CHECK(top > 0, "spawn the top: %ld", top);
+	CHECK_EQ(task_grant(top, GRANT_CREATE, 0), 0, "let it create");
+	long made[DEPTH];
+	int n = 0;
+	made[n++] = top;
+	while (n < DEPTH) {
+		struct msg m = { 0 };
+		long sender;
+		CHECK_EQ(ipc_recv(IPC_ANY, &m, &sender, 5000), 0, "a link of the chain");
+		if (m.label != LABEL_DATA || (long)m.w[0] <= 0) {
+			CHECK(0, "link %d: label %lx, child %ld", n, m.label, (long)m.w[0]);
+			break;
+		}
+		made[n] = (long)m.w[0];
+		CHECK_EQ(task_load(made[n], "ipctest", make_arg(ROLE_CHAIN, self_task(), DEPTH - 1 - n),
+		                   PRIO_DEFAULT, -1),
+		         0, "start a link");
+		n++;
+	}
+	struct msg last = { 0 };
+	CHECK_EQ(ipc_recv(IPC_ANY, &last, NULL, 5000), 0, "the bottom of the chain");
+	CHECK_EQ(task_kill(top), 0, "kill the top");
+	int status = 0;
+	CHECK_EQ(utest_wait(top, &status, 5000), 0, "reap the top");
+	for (int i = 0; i < n; i++)
+		frames_release(made[i]);
+	CHECK_EQ(ktest(KTEST_KPAGES), before, "free kernel pages after the chain");
+	utest_ok("deeptree: a chain of %d tasks died with its top\n", n);
+}
+
 /* The trace of a known exchange: a call to an echo server and its reply,
  * then a page fault of a child resolved by us, its pager. The faulter runs
  * on our hart below our priority, so the order of events is fixed; the
@@ -701,6 +742,19 @@ static int child_main(uint64_t arg)
 		ipc_recv((long)param, &m, NULL, IPC_FOREVER);   /* until killed */
 		return 0;
 	}
+	case ROLE_CHAIN: {   /* param: links still to make below us; the root is our pager */
+		long child = 0;   /* peer: the root, the pager of every link */
+		if (param > 0) {
+			child = task_create("chain");
+			if (child > 0 && (task_grant(child, GRANT_PAGER, (uint64_t)peer) < 0 ||
+			                  task_grant(child, GRANT_CREATE, 0) < 0))
+				child = -1;
+		}
+		struct msg named = { .label = LABEL_DATA, .w = { (uint64_t)child } };
+		ipc_send(peer, &named, IPC_FOREVER);
+		ipc_recv(peer, &m, NULL, IPC_FOREVER);   /* until killed */
+		return 0;
+	}
 	case ROLE_SCRIBBLE:
 		for (uint64_t n = 1;; n++)
 			*(volatile uint64_t *)SCRIBBLE = n;
@@ -741,6 +795,7 @@ static const struct utest_case cases[] = {
 	{ "irqrestart", irqrestart },
 	{ "reclaim", reclaim },
 	{ "prune", prune },
+	{ "deeptree", deeptree },
 };
 
 int main(uint64_t arg)
