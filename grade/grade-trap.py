@@ -51,6 +51,15 @@ crash(10, "unmapped_access_without_pager_ends_the_task", "nullptr",
       r"load page fault at pc 0x\S+, address 0x0+8")
 
 
+@lab.test(5, "user_mode_reads_the_counters", cpus=2, append="root=traptest case=counters")
+def counters(q):
+    """scounteren (trap_interrupts_on) lets U-mode read cycle, time and
+    instret; without it the first read is an illegal instruction."""
+    q.expect(r"^counters: cycle, time and instret are readable in U-mode and count")
+    q.expect(r"^case counters: PASS")
+    q.expect_not(r"^FAIL|killed")
+
+
 @lab.test(5, "fp_instructions_run_in_user_mode", cpus=2, append="root=traptest case=fpu")
 def fpu(q):
     """The first FP instruction traps as illegal with the FPU off; the

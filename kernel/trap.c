@@ -39,6 +39,7 @@ void trap_inithart(void)
 	csr_write(stvec, (uint64_t)trap_vector);
 	csr_write(sie, SIE_SSIE);
 	csr_clear(sstatus, SSTATUS_FS);   /* FPU off until a thread uses it (fp.c) */
+	csr_write(scounteren, 0);   /* whatever the firmware left: U-mode reads what we allow */
 	/* sret goes to U-mode with interrupts enabled: SPP = 0, SPIE = 1. Every
 	 * sret leaves them so again (privileged spec 4.1.1), and only a user
 	 * trap changes them back to these values, so they are set only here. */

@@ -128,6 +128,22 @@ static void fpu(void)
 	utest_ok("fpu: 1.5 * 2.25 + 0.125 = %ld/1000, computed in the FPU\n", (long)(r * 1000));
 }
 
+/* U-mode may read the cycle, time and instret counters only if the kernel
+ * set scounteren (trap_interrupts_on); otherwise each read is an illegal
+ * instruction that ends the task. All three must count forward. */
+static void counters(void)
+{
+	uint64_t c0, t0, i0, c1, t1, i1;
+	asm volatile("rdcycle %0\nrdtime %1\nrdinstret %2" : "=r"(c0), "=r"(t0), "=r"(i0));
+	for (volatile int k = 0; k < 100000; k++)
+		;
+	asm volatile("rdcycle %0\nrdtime %1\nrdinstret %2" : "=r"(c1), "=r"(t1), "=r"(i1));
+	CHECK(c1 > c0, "cycle %lu then %lu", c0, c1);
+	CHECK(t1 > t0, "time %lu then %lu", t0, t1);
+	CHECK(i1 > i0 + 100000, "instret %lu then %lu", i0, i1);
+	utest_ok("counters: cycle, time and instret are readable in U-mode and count\n");
+}
+
 /* Busy for 300 ms of wall time: timer interrupts keep arriving meanwhile. */
 static void spin(void)
 {
@@ -146,6 +162,7 @@ static const struct utest_case cases[] = {
 	{ "illegal", illegal },
 	{ "nullptr", nullptr },
 	{ "fpu", fpu },
+	{ "counters", counters },
 };
 
 int main(uint64_t arg)
