@@ -466,14 +466,14 @@ def irq_restart_test(tally):
     tally.add("kernel/irq_after_driver_death", ok)
 
 
-def kernel_case(tally, name, case, cpus, line, program="ipctest"):
+def kernel_case(tally, name, case, cpus, line, program="ipctest", extra=None):
     """A kernel test case (ipctest's kernel cases are not lab ipc's: they
     test kernel code outside the lab's regions) on `cpus` harts: it must
     print line and pass."""
     q = QemuSession(timeout=120)
     ok = False
     try:
-        q.start(cpus=cpus, append=f"root={program} case={case}")
+        q.start(cpus=cpus, append=f"root={program} case={case}", extra_args=extra)
         q.expect(line)
         q.expect(rf"^case {case}: PASS")
         ok = True
@@ -490,7 +490,7 @@ def kernel_tests(tally):
     a task's descendants that die with it must have left every hart before
     it is reaped (case reclaim, 300 rounds; it caught the race in every run
     before the fix); unmap frees empty page tables (case prune)."""
-    print("== kernel: reclaim after death, page tables freed on unmap, the FPU")
+    print("== kernel: reclaim after death, page tables freed on unmap, deep trees, all of RAM, the FPU")
     for cpus in (2, 4):
         kernel_case(tally, f"no_memory_touched_after_death_reported_{cpus}_harts", "reclaim", cpus,
                     r"^reclaim: 300 rounds, no page touched after its task's death was reported")
@@ -498,6 +498,10 @@ def kernel_tests(tally):
                 r"^prune: 200 maps and unmaps in fresh page tables, none left behind")
     kernel_case(tally, "a_chain_of_100_tasks_dies_with_its_top", "deeptree", 2,
                 r"^deeptree: a chain of 100 tasks died with its top")
+    for gib in (2, 4):
+        kernel_case(tally, f"all_of_{gib}_gib_is_used", "highmem", 2,
+                    rf"^highmem: \d+ MiB of RAM, \d+ words every 64 MiB read back, "
+                    rf"a child wrote at 0x0*{0x80000000 + (gib << 30) - 4096:x}$", extra=["-m", f"{gib}G"])
     for cpus in (1, 2, 4):
         kernel_case(tally, f"fp_registers_kept_per_thread_{cpus}_harts", "fpu", cpus,
                     r"^fpu: \d+ threads on \d+ harts, \d+ switches, every FP register kept",

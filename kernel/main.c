@@ -161,7 +161,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	if (fdt.bootargs)
 		strncpy_z(bootargs, fdt.bootargs, sizeof(bootargs));
 	uint64_t mem_end = fdt.mem_base + fdt.mem_size;
-	if (fdt.mem_size > MAX_RAM) {   /* 4 KiB pages for everything: keep it bounded */
+	if (fdt.mem_size > MAX_RAM) {   /* the root's window of RAM must fit below USER_TOP */
 		kprintf("using %lu MiB of the %lu MiB of RAM\n", MAX_RAM >> 20, fdt.mem_size >> 20);
 		mem_end = fdt.mem_base + MAX_RAM;
 	}
@@ -173,11 +173,12 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	if (bootargs[0])
 		kprintf("command line: %s\n", bootargs);
 
-	/* The kernel keeps a quarter of RAM (at most KPOOL_MAX) after its image
-	 * for page tables; the root task gets the rest. */
+	/* The kernel keeps a quarter of RAM after its image for page tables, at
+	 * most KPOOL_MAX plus what the root task's window on all of RAM needs
+	 * in 4 KiB pages (a page of PTEs per 2 MiB); the root gets the rest. */
 	uint64_t pool_start = KVA2PA(kernel_end);
-	uint64_t pool = (mem_end - pool_start) / 4;
-	uint64_t pool_end = pool_start + PGROUNDUP(pool < KPOOL_MAX ? pool : KPOOL_MAX);
+	uint64_t pool = (mem_end - pool_start) / 4, most = KPOOL_MAX + (mem_end - fdt.mem_base) / 512;
+	uint64_t pool_end = pool_start + PGROUNDUP(pool < most ? pool : most);
 	kalloc_init(pool_start, pool_end);
 	kpool_pages = kalloc_free_pages();
 	kvm_init(mem_end);

@@ -67,12 +67,37 @@ int vm_unmap(uint64_t *pt, uint64_t va)
 	return 0;
 }
 
-/* Map [va, va + size) to [pa, ...) in the kernel page table. */
+#define MEGA (1UL << 21)
+
+/* A 2 MiB leaf in the level-1 table of the kernel page table. */
+static void kvm_map_mega(uint64_t va, uint64_t pa, uint64_t perm)
+{
+	uint64_t *pte = &kpagetable[VPN(va, 2)];
+	if (!(*pte & PTE_V)) {
+		uint64_t *l1 = kalloc();
+		if (!l1)
+			panic("kvm_map_range: out of memory");
+		*pte = PA2PTE(KVA2PA(l1)) | PTE_V;
+	}
+	((uint64_t *)PA2KVA(PTE_PA(*pte)))[VPN(va, 1)] = PA2PTE(pa) | perm | PTE_V | PTE_A | PTE_D;
+}
+
+/* Map [va, va + size) to [pa, ...) in the kernel page table: 2 MiB
+ * megapages where both addresses are 2 MiB aligned and as much is left
+ * (most of RAM: a few page-table pages for gigabytes), 4 KiB pages around
+ * them. */
 static void kvm_map_range(uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
 {
-	for (uint64_t off = 0; off < size; off += PGSIZE)
+	for (uint64_t off = 0; off < size;) {
+		if ((va + off) % MEGA == 0 && (pa + off) % MEGA == 0 && size - off >= MEGA) {
+			kvm_map_mega(va + off, pa + off, perm | PTE_G);
+			off += MEGA;
+			continue;
+		}
 		if (vm_map(kpagetable, va + off, pa + off, perm | PTE_G, NULL) < 0)
 			panic("kvm_map_range: out of memory");
+		off += PGSIZE;
+	}
 }
 
 /* Build the kernel page table: devices, then the kernel image section by

@@ -422,6 +422,40 @@ static void deeptree(void)
 	utest_ok("deeptree: a chain of %d tasks died with its top\n", n);
 }
 
+/* All of RAM is used: we write and read back a word every 64 MiB of our
+ * window on RAM, to its end, and a child counts in the last frame of RAM,
+ * mapped into its own address space. Booted with -m 2G or 4G, that is
+ * far above the first gigabyte (runtests.py). Not a lab ipc test. */
+static void highmem(void)
+{
+	uint64_t base = bootinfo->mem_base, size = bootinfo->mem_size, bad = 0, n = 0;
+	for (uint64_t off = 64UL << 20; off < size; off += 64UL << 20, n++) {
+		volatile uint64_t *w = frame_va(base + off);
+		uint64_t keep = *w;
+		*w = off ^ 0x5a5a5a5a5a5a5a5aUL;
+		bad += *w != (off ^ 0x5a5a5a5a5a5a5a5aUL);
+		*w = keep;
+	}
+	CHECK_EQ(bad, 0, "words of the RAM window that did not read back");
+	uint64_t top = base + size - 4096;
+	long c = task_spawn_named("ipctest", "high", make_arg(ROLE_IDLE, 0, 0), PRIO_DEFAULT - 1, -1);
+	CHECK(c > 0, "spawn: %ld", c);
+	volatile uint64_t *page = frame_va(top);
+	page[0] = 0;
+	CHECK_EQ(map(c, SCRIBBLE, top, MAP_R | MAP_W), 0, "map the last frame of RAM into the child");
+	CHECK_EQ(task_load(c, "ipctest", make_arg(ROLE_SCRIBBLE, 0, 0), PRIO_DEFAULT - 1, -1), 0,
+	         "a thread in the child");
+	uint64_t t0 = time_ns();
+	while (page[0] == 0 && time_ns() - t0 < 2000000000UL)
+		;
+	CHECK(page[0] != 0, "the child never wrote to the last frame of RAM");
+	task_kill(c);
+	reap(c);
+	frames_release(c);
+	utest_ok("highmem: %lu MiB of RAM, %lu words every 64 MiB read back, a child wrote at %p\n",
+	         size >> 20, n, (void *)top);
+}
+
 /* The trace of a known exchange: a call to an echo server and its reply,
  * then a page fault of a child resolved by us, its pager. The faulter runs
  * on our hart below our priority, so the order of events is fixed; the
@@ -796,6 +830,7 @@ static const struct utest_case cases[] = {
 	{ "reclaim", reclaim },
 	{ "prune", prune },
 	{ "deeptree", deeptree },
+	{ "highmem", highmem },
 };
 
 int main(uint64_t arg)
