@@ -1,9 +1,9 @@
 /*
  * Reading the flattened device tree (Devicetree spec v0.4, chapter 5) that
  * OpenSBI passes in a1: how much RAM there is and where, which harts exist,
- * the timer frequency and the kernel command line (/chosen/bootargs, which
- * QEMU fills from -append). Nothing about the machine is hard-coded that
- * the tree can tell us.
+ * the timer frequency, the kernel command line (/chosen/bootargs, which
+ * QEMU fills from -append) and which PLIC context is each hart's S-mode.
+ * Nothing about the machine is hard-coded that the tree can tell us.
  */
 #include "kernel.h"
 
@@ -36,10 +36,11 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* One property of the node at `path` (depth 1 name, depth 2 name). */
-static void fdt_prop(struct fdt_info *info, const char *n1, const char *n2, int depth,
+/* One property of the node at `path` (depth 1, 2 and 3 names). */
+static void fdt_prop(struct fdt_info *info, const char *const *n, int depth,
                      const char *name, const uint8_t *val, uint32_t len)
 {
+	const char *n1 = n[1], *n2 = n[2];
 	if (depth == 1 && starts_with(n1, "memory") && !strncmp(name, "reg", 4) && len >= 16) {
 		if (info->mem_size == 0) {   /* the first bank; QEMU virt has one */
 			info->mem_base = be64(val);
@@ -53,6 +54,29 @@ static void fdt_prop(struct fdt_info *info, const char *n1, const char *n2, int 
 	} else if (depth == 2 && !strncmp(n1, "cpus", 5) && starts_with(n2, "cpu@") &&
 	           !strncmp(name, "reg", 4) && len >= 4 && info->nharts < NCPU) {
 		info->harts[info->nharts++] = be32(val);
+	} else if (depth == 3 && !strncmp(n1, "cpus", 5) && starts_with(n2, "cpu@") &&
+	           starts_with(n[3], "interrupt-controller") && !strncmp(name, "phandle", 8) &&
+	           len >= 4 && info->nharts > 0) {
+		info->intc[info->nharts - 1] = be32(val);   /* the cpu's reg came first */
+	} else if (depth == 2 && !strncmp(n1, "soc", 4) &&
+	           (starts_with(n2, "plic@") || starts_with(n2, "interrupt-controller@")) &&
+	           !strncmp(name, "interrupts-extended", 20)) {
+		info->plic_irqs = val;
+		info->plic_irqs_len = len;
+	}
+}
+
+/* The PLIC's interrupts-extended lists its contexts in order, each as
+ * (interrupt controller of a hart, that hart's interrupt): 9 is the
+ * supervisor external interrupt (privileged spec 3.1.9), 11 the machine's. */
+static void fdt_plic(struct fdt_info *info)
+{
+	for (int h = 0; h < info->nharts; h++) {
+		info->plic_sctx[h] = -1;
+		for (uint32_t k = 0; info->intc[h] && 8 * k + 8 <= info->plic_irqs_len; k++)
+			if (be32(info->plic_irqs + 8 * k) == info->intc[h] &&
+			    be32(info->plic_irqs + 8 * k + 4) == 9)
+				info->plic_sctx[h] = (int)k;
 	}
 }
 
@@ -66,7 +90,7 @@ int fdt_parse(const void *dtb, struct fdt_info *info)
 	const uint8_t *p = (const uint8_t *)dtb + be32(&h->off_dt_struct);
 	const uint8_t *end = p + be32(&h->size_dt_struct);
 	const char *strings = (const char *)dtb + be32(&h->off_dt_strings);
-	const char *names[3] = { "", "", "" };
+	const char *names[4] = { "", "", "", "" };
 	int depth = -1;
 
 	memset(info, 0, sizeof(*info));
@@ -78,7 +102,7 @@ int fdt_parse(const void *dtb, struct fdt_info *info)
 			const char *name = (const char *)p;
 			if (++depth > 16)
 				return -EINVAL;
-			if (depth < 3)
+			if (depth < 4)
 				names[depth] = name;
 			p += (strlen(name) + 4) & ~3UL;   /* name, NUL, padding */
 			break;
@@ -92,13 +116,14 @@ int fdt_parse(const void *dtb, struct fdt_info *info)
 			const uint8_t *val = p + 8;
 			if (depth < 0 || len > (uint64_t)(end - val) || nameoff >= be32(&h->size_dt_strings))
 				return -EINVAL;
-			fdt_prop(info, names[1], names[2], depth, strings + nameoff, val, len);
+			fdt_prop(info, names, depth, strings + nameoff, val, len);
 			p = val + ((len + 3) & ~3UL);
 			break;
 		}
 		case FDT_NOP:
 			break;
 		case FDT_END:
+			fdt_plic(info);
 			return info->mem_size && info->nharts ? 0 : -EINVAL;
 		default:
 			return -EINVAL;

@@ -13,8 +13,20 @@
 #define PLIC_THRESHOLD(ctx)  (PLIC + 0x200000 + 0x1000 * (ctx))
 #define PLIC_CLAIM(ctx)      (PLIC + 0x200004 + 0x1000 * (ctx))
 
-/* QEMU virt gives each hart an M-mode and an S-mode context, in that order. */
-#define PLIC_SCTX(hartid)    (2 * (hartid) + 1)
+/* Each hart's S-mode context, from the device tree (fdt.c); QEMU virt's
+ * order, an M-mode then an S-mode context per hart, if the tree says none. */
+static int sctx_of[NCPU];
+
+void plic_contexts(const struct fdt_info *fdt)
+{
+	for (int i = 0; i < NCPU; i++)
+		sctx_of[i] = 2 * i + 1;
+	for (int i = 0; i < fdt->nharts; i++)
+		if (fdt->harts[i] < NCPU && fdt->plic_sctx[i] >= 0)
+			sctx_of[fdt->harts[i]] = fdt->plic_sctx[i];
+}
+
+#define PLIC_SCTX(hartid)    sctx_of[hartid]
 
 static struct {
 	struct task *owner;   /* the driver task, or NULL */

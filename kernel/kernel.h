@@ -179,9 +179,14 @@ noreturn void sbi_shutdown(bool failure);
 struct fdt_info {
 	uint64_t mem_base, mem_size;
 	uint64_t harts[NCPU];
+	int plic_sctx[NCPU];      /* the PLIC context of harts[i]'s S-mode, -1 if unknown */
 	int nharts;
 	uint64_t timebase;
 	const char *bootargs;
+	/* while parsing: each hart's interrupt controller, and the PLIC's wiring */
+	uint32_t intc[NCPU];
+	const uint8_t *plic_irqs;
+	uint32_t plic_irqs_len;
 };
 int fdt_parse(const void *dtb, struct fdt_info *info);
 
@@ -389,6 +394,7 @@ uint64_t fp_stats(void);
 
 /* irq.c */
 void plic_init(void);
+void plic_contexts(const struct fdt_info *fdt);
 void plic_inithart(void);
 void irq_dispatch(void);
 int irq_register(struct task *t, uint64_t irq, uint64_t bit);

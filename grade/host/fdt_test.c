@@ -48,6 +48,9 @@ static void test_good(const char *path, int harts, uint64_t mem_mib, const char 
 	EXPECT(info.mem_size == mem_mib << 20, "%s: memory size %lu, want %lu MiB", path,
 	       (unsigned long)info.mem_size, (unsigned long)mem_mib);
 	EXPECT(info.timebase == 10000000, "%s: timebase %lu", path, (unsigned long)info.timebase);
+	for (int i = 0; i < info.nharts; i++)   /* QEMU virt: an M-mode, then an S-mode context per hart */
+		EXPECT(info.plic_sctx[i] == 2 * i + 1, "%s: hart %d's S-mode PLIC context %d, want %d",
+		       path, i, info.plic_sctx[i], 2 * i + 1);
 	EXPECT(args[0] ? info.bootargs && strcmp(info.bootargs, args) == 0 : !info.bootargs,
 	       "%s: bootargs '%s', want '%s'", path, info.bootargs ? info.bootargs : "(none)", args);
 	free(dtb);
