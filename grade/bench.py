@@ -16,9 +16,10 @@ from gradelib import QemuSession, TestFailure, repo_root
 # key: (what it measures, target or None)
 FIGURES = {
     "null_syscall": ("system call that does nothing (SYS_SELF)", 139),
-    "ipc_rt": ("IPC call + reply, two address spaces, one hart (kernel without the trace)", 540),
+    "ipc_rt": ("IPC call + reply, two address spaces, one hart (kernel without the trace)", 546),
     "ipc_rt_trace_off": ("ipc_rt with the trace compiled in, off (the kernel that runs)", None),
     "ipc_rt_trace_on": ("ipc_rt while the trace records every message", None),
+    "ipc_rt_general": ("ipc_rt with the fast path off (boot argument nofastpath)", None),
     "ipc_rt_cross_hart": ("IPC call + reply, client and server on two harts", None),
     "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2496),
     "yield": ("yield from one thread to another", None),
@@ -59,11 +60,12 @@ def figures_in(q):
             for m in (re.match(r"^BENCH (\w+) (\d+)\s*$", l) for l in q.lines()) if m}
 
 
-def run_bench(cpus, kernel=None):
+def run_bench(cpus, kernel=None, bootargs=""):
     """Boot the kernel's bench program as the root task; return its figures."""
     q = QemuSession(timeout=120)
     try:
-        q.start(append="root=bench", cpus=cpus, extra_args=["-icount", "shift=0"], kernel=kernel)
+        q.start(append=f"{bootargs} root=bench".strip(), cpus=cpus,
+                extra_args=["-icount", "shift=0"], kernel=kernel)
         q.expect(r"^bench: done")
         return figures_in(q)
     finally:
@@ -94,6 +96,7 @@ def main():
         figures["ipc_rt_trace_off"] = figures.pop("ipc_rt")
         notrace = run_bench(cpus=2, kernel="build/kernel-notrace.elf")
         figures["ipc_rt"] = notrace["ipc_rt"]
+        figures["ipc_rt_general"] = run_bench(cpus=2, bootargs="nofastpath")["ipc_rt"]
         figures.update(run_sysbench())
     except TestFailure as exc:
         print(f"bench: the benchmark run failed: {exc}")

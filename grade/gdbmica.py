@@ -343,9 +343,11 @@ class MicaTrace(gdb.Command):
 class MicaWaits(gdb.Command):
     """mica-waits: run the kernel's trace_waits() on the stopped hart. Its
     report goes to the console (QEMU's output), and the number of deadlock
-    cycles comes back here. Stop the other harts first (GDB's all-stop mode
-    does). If the hart stopped in user mode, it is put in S-mode on its
-    kernel stack for the call, and restored after."""
+    cycles comes back here. Only this hart runs during the call (scheduler
+    locking), and the kernel prints without its print lock meanwhile (as a
+    panic does), since a stopped hart may hold it. If the hart stopped in
+    user mode, it is put in S-mode on its kernel stack for the call, and
+    restored after."""
 
     def __init__(self):
         super().__init__("mica-waits", gdb.COMMAND_USER)
@@ -365,9 +367,14 @@ class MicaWaits(gdb.Command):
             saved = (int(frame.read_register("sp")),)
             gdb.execute("set $priv = 1")
             gdb.execute(f"set $sp = {stack - 8192}")
+        panicking = int(gdb.parse_and_eval("panicking"))
+        gdb.execute("set scheduler-locking on")
+        gdb.execute("set var panicking = 1")
         try:
             cycles = int(gdb.parse_and_eval("trace_waits()"))
         finally:
+            gdb.execute(f"set var panicking = {panicking}")
+            gdb.execute("set scheduler-locking replay")
             if saved:
                 gdb.execute(f"set $sp = {saved[0]}")
                 gdb.execute("set $priv = 0")

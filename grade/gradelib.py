@@ -734,7 +734,7 @@ class Lab:
         out_dir = opts.out_dir or os.path.join(repo_root(), "grade-out", self.name)
         setup_error = opts.fail_all or self._setup_error()
         for t in selected:
-            outcome = self._run_test(t, setup_error, opts.verbose)
+            outcome = self._run_test(t, setup_error, opts.verbose, " ".join(opts.bootarg))
             self._report(outcome, out_dir)
             self._outcomes.append(outcome)
         got = sum(o.points for o in self._outcomes)
@@ -753,6 +753,9 @@ class Lab:
                             help="write a Gradescope results.json")
         parser.add_argument("--out-dir", metavar="DIR",
                             help="where failed tests' output goes (default grade-out/LAB)")
+        parser.add_argument("--bootarg", action="append", default=[], metavar="ARG",
+                            help="add ARG to every test's kernel command line "
+                                 "(make test runs lab ipc with nofastpath too)")
         parser.add_argument("--fail-all", metavar="REASON",
                             help="run nothing: report every test failed for REASON "
                                  "(a submission that does not build)")
@@ -772,7 +775,8 @@ class Lab:
             return f"cannot get the QEMU command: {exc}"
         return None
 
-    def _run_test(self, t: _Test, setup_error: str | None, verbose: bool) -> _Outcome:
+    def _run_test(self, t: _Test, setup_error: str | None, verbose: bool,
+                  bootargs: str = "") -> _Outcome:
         """Run one test (unless setup_error says none can) and return its outcome."""
         session = QemuSession(timeout=t.timeout, verbose=verbose)
         # a test's kernel that prints nothing for this long has hung: say so now
@@ -782,6 +786,8 @@ class Lab:
         token = secrets.token_hex(8)
         boot_args = dict(t.boot_args)
         append = boot_args.get("append")
+        if t.boot and bootargs:
+            append = boot_args["append"] = f"{bootargs} {append or ''}".strip()
         if t.boot and append is not None:
             # test programs (user/lib/utest.c) put it on their PASS lines; a
             # root task reads the command line, a spawned one its start-up

@@ -30,12 +30,12 @@ def graded_labs():
     return [l for l in LABS if os.path.exists(os.path.join(HERE, f"grade-{l}.py"))]
 
 
-def grade_results(tree, lab, echo=False):
-    """This tree's grader for lab, run against `tree` (its output shown if
-    echo): [(passed, test name)]."""
+def grade_results(tree, lab, echo=False, flags=()):
+    """This tree's grader for lab (with command-line flags), run against
+    `tree` (its output shown if echo): [(passed, test name)]."""
     with tempfile.NamedTemporaryFile("r", suffix=".txt") as summary:
         env = dict(os.environ, GRADE_SUMMARY_FILE=summary.name, MICA_ROOT=tree)
-        p = subprocess.run([sys.executable, os.path.join(HERE, f"grade-{lab}.py")], cwd=tree,
+        p = subprocess.run([sys.executable, os.path.join(HERE, f"grade-{lab}.py"), *flags], cwd=tree,
                            env=env, capture_output=True, text=True)
         if echo:
             sys.stdout.write(p.stdout + p.stderr)

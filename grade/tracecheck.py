@@ -81,7 +81,8 @@ class Checks:
             ok, why = True, ""
         except TestFailure as exc:
             ok, why = False, str(exc)
-        except (AssertionError, ValueError, KeyError, ET.ParseError, mtrace.TraceError) as exc:
+        except (AssertionError, ValueError, KeyError, ET.ParseError, mtrace.TraceError,
+                subprocess.TimeoutExpired) as exc:
             ok, why = False, f"{type(exc).__name__}: {exc}"
         if ok:
             self.passed += 1

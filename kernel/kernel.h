@@ -350,11 +350,17 @@ uint64_t now_ns(void);
 
 /* ipc.c */
 int64_t sys_ipc(struct thread *t);
+void ipc_init(void);
+void ipc_fastpath_trace(bool tracing);
 void ipc_fastpath(struct thread *t);
 int ipc_notify(struct task *t, uint64_t bits);
 void ipc_page_fault(struct thread *t, uint64_t addr, int kind);
 void ipc_task_died(struct task *t);
 void ipc_timeout(struct thread *th);
+
+/* ipc.c: set while the IPC fast path must stand aside (the boot argument
+ * nofastpath, or the trace recording): trap_user's one test. */
+extern bool fastpath_off;
 
 /* trace.c: the IPC trace and who waits on whom. TRACE(kind, ...) records
  * an event when tracing is on: one load and one branch when it is off,

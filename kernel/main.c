@@ -209,6 +209,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	bkl_lock();
 	if (harts_up < expected)
 		kprintf("only %d of %d harts arrived\n", harts_up, expected);
+	ipc_init();
 	trace_init();
 	boot_selftests(mem_end);
 

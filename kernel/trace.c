@@ -279,6 +279,7 @@ static int trace_start(void)
 				th->ipc_wait = wait_kind(th, th->regs[R_A0]);
 		}
 	trace_on = true;
+	ipc_fastpath_trace(true);
 	return 0;
 }
 
@@ -291,6 +292,7 @@ int64_t sys_trace(struct thread *t)
 	switch (t->regs[R_A0]) {
 	case TRACE_OFF:
 		trace_on = false;
+		ipc_fastpath_trace(false);
 		for (int i = 0; i < NTASK; i++)   /* sched_switch does not look */
 			for (int j = 0; j < TASK_MAX_THREADS; j++)
 				tasks[i].threads[j].ipc_wait = 0;

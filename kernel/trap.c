@@ -117,7 +117,7 @@ void trap_user(struct thread *t)
 	bkl_lock();
 	if (cause == EXC_ECALL_U && t->state == T_RUNNING) {
 		t->regs[R_PC] += 4;     /* resume after the ecall */
-		if (t->regs[R_A7] == SYS_IPC && !TRACING())
+		if (t->regs[R_A7] == SYS_IPC && !fastpath_off)
 			ipc_fastpath(t);    /* returns only if it does not apply */
 		syscall(t);
 		struct cpu *c = t->cpu;
