@@ -498,6 +498,8 @@ def kernel_tests(tally):
                 r"^prune: 200 maps and unmaps in fresh page tables, none left behind")
     kernel_case(tally, "a_chain_of_100_tasks_dies_with_its_top", "deeptree", 2,
                 r"^deeptree: a chain of 100 tasks died with its top")
+    kernel_case(tally, "a_pager_not_the_parent_learns_of_the_death", "pagerdeath", 2,
+                r"^pagerdeath: the pager learned that the task it paged died")
     for gib in (2, 4):
         kernel_case(tally, f"all_of_{gib}_gib_is_used", "highmem", 2,
                     rf"^highmem: \d+ MiB of RAM, \d+ words every 64 MiB read back, "

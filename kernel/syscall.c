@@ -257,6 +257,11 @@ static int64_t sys_time(struct thread *t)
 	return (int64_t)now_ns();
 }
 
+static int64_t sys_task_alive(struct thread *t)
+{
+	return task_lookup(ARG(t, 0)) != NULL;
+}
+
 static int64_t sys_ktest(struct thread *t)
 {
 	switch (ARG(t, 0)) {
@@ -306,5 +311,6 @@ int64_t (*const syscall_table[SYS_NCALLS])(struct thread *) = {
 	[SYS_TIME] = sys_time,
 	[SYS_KTEST] = sys_ktest,
 	[SYS_TRACE] = sys_trace,
+	[SYS_TASK_ALIVE] = sys_task_alive,
 	[SYS_IPC] = sys_ipc,
 };

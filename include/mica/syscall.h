@@ -30,6 +30,7 @@ enum {
 	SYS_TIME,             /* (): nanoseconds since boot */
 	SYS_KTEST,            /* (what): kernel self-tests for the graders */
 	SYS_TRACE,            /* (op): the IPC trace, include/mica/trace.h (needs GRANT_TRACE) */
+	SYS_TASK_ALIVE,       /* (task): 1 if the task is alive, else 0 */
 	SYS_NCALLS
 };
 
@@ -89,7 +90,9 @@ enum {
 
 /* Notification bits the kernel sets; SYS_NOTIFY may not set them. */
 #define NOTIFY_CHILD_EXIT (1UL << 63)   /* a child task died: reap with TASK_WAIT */
-#define NOTIFY_KERNEL     NOTIFY_CHILD_EXIT
+#define NOTIFY_PAGED_EXIT (1UL << 62)   /* a task we are the pager (not the parent) of
+                                         * died: find which with SYS_TASK_ALIVE */
+#define NOTIFY_KERNEL     (NOTIFY_CHILD_EXIT | NOTIFY_PAGED_EXIT)
 
 /* SYS_TASK_GRANT kinds. */
 enum {

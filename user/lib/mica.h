@@ -60,6 +60,7 @@ long irq_register(int irq, int bit);
 long irq_ack(int irq);
 uint64_t time_ns(void);
 long ktest(int what);
+long task_alive(long task);        /* 1 if alive, else 0 */
 long trace_ctl(int op);            /* SYS_TRACE: TRACE_* of <mica/trace.h> */
 
 /* ---- IPC (ipc.c) ---- */

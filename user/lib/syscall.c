@@ -22,6 +22,7 @@ long irq_ack(int irq) { return SC1(SYS_IRQ_ACK, irq); }
 uint64_t time_ns(void) { return (uint64_t)SC0(SYS_TIME); }
 long ktest(int what) { return SC1(SYS_KTEST, what); }
 long trace_ctl(int op) { return SC1(SYS_TRACE, op); }
+long task_alive(long task) { return SC1(SYS_TASK_ALIVE, task); }
 
 long thread_create(long task, void (*pc)(uint64_t), void *sp, uint64_t arg, int prio, int hart)
 {

@@ -28,6 +28,7 @@ enum {
 	ROLE_SUBPARENT,     /* make a child with our parent as its pager, name it, wait */
 	ROLE_SCRIBBLE,      /* write to the page at SCRIBBLE forever */
 	ROLE_CHAIN,         /* make a child (param more below it), name it to the root, wait */
+	ROLE_EXIT,          /* exit at once with code 7 */
 };
 
 #define LABEL_DATA   0x100
@@ -456,6 +457,36 @@ static void highmem(void)
 	         size >> 20, n, (void *)top);
 }
 
+/* A pager that is not the parent is told when a task it pages dies
+ * (NOTIFY_PAGED_EXIT) and finds which with task_alive, so it can take back
+ * the frames it lent: here a grandchild, made by a child with us as its
+ * pager, exits by itself while its parent lives on. Not a lab ipc test. */
+static void pagerdeath(void)
+{
+	long c = task_spawn_named("ipctest", "pd-parent", make_arg(ROLE_SUBPARENT, 0, (uint64_t)self_task()),
+	                          PRIO_DEFAULT, -1);
+	CHECK(c > 0, "spawn the parent: %ld", c);
+	CHECK_EQ(task_grant(c, GRANT_CREATE, 0), 0, "let it create a task");
+	struct msg go = { .label = LABEL_DATA }, named = { 0 }, note = { 0 };
+	CHECK_EQ(ipc_send(c, &go, 5000), 0, "start the parent");
+	CHECK_EQ(ipc_recv(c, &named, NULL, 5000), 0, "the grandchild's ID");
+	long g = (long)named.w[0];
+	CHECK(g > 0, "no grandchild: %ld", g);
+	CHECK_EQ(task_load(g, "ipctest", make_arg(ROLE_EXIT, 0, 0), PRIO_DEFAULT, -1), 0,
+	         "start the grandchild");
+	CHECK_EQ(ipc_recv(IPC_ANY, &note, NULL, 5000), 0, "a notification");
+	CHECK(note.label == LABEL_NOTIFY && note.w[0] == NOTIFY_PAGED_EXIT,
+	      "label %lx bits %lx", note.label, note.w[0]);
+	CHECK_EQ(task_alive(g), 0, "the grandchild is dead");
+	CHECK_EQ(task_alive(c), 1, "its parent lives");
+	CHECK_EQ(task_alive(-5), 0, "a task that never was");
+	frames_release(g);
+	task_kill(c);
+	reap(c);
+	frames_release(c);
+	utest_ok("pagerdeath: the pager learned that the task it paged died\n");
+}
+
 /* The trace of a known exchange: a call to an echo server and its reply,
  * then a page fault of a child resolved by us, its pager. The faulter runs
  * on our hart below our priority, so the order of events is fixed; the
@@ -789,6 +820,8 @@ static int child_main(uint64_t arg)
 		ipc_recv(peer, &m, NULL, IPC_FOREVER);   /* until killed */
 		return 0;
 	}
+	case ROLE_EXIT:
+		return 7;
 	case ROLE_SCRIBBLE:
 		for (uint64_t n = 1;; n++)
 			*(volatile uint64_t *)SCRIBBLE = n;
@@ -831,6 +864,7 @@ static const struct utest_case cases[] = {
 	{ "prune", prune },
 	{ "deeptree", deeptree },
 	{ "highmem", highmem },
+	{ "pagerdeath", pagerdeath },
 };
 
 int main(uint64_t arg)
