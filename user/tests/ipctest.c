@@ -701,6 +701,8 @@ static int hostile_child(long sibling)
 	CHECK_EQ(ipc_send(sibling, &m, 0), -EPERM, "send without a right");
 	CHECK_EQ(ipc_call(sibling, &m, 0), -EPERM, "call without a right");
 	CHECK_EQ(notify(sibling, 1), -EPERM, "notify without a right");
+	CHECK_EQ(notify(parent, NOTIFY_CHILD_EXIT), -EINVAL, "forge the kernel's child-exit bit");
+	CHECK_EQ(notify(parent, NOTIFY_PAGED_EXIT | 1), -EINVAL, "forge the kernel's paged-exit bit");
 	CHECK_EQ(task_kill(sibling), -EPERM, "kill a sibling");
 	CHECK_EQ(task_kill(parent), -EPERM, "kill the parent");
 	CHECK_EQ(task_grant(sibling, GRANT_SEND, parent), -EPERM, "grant to a task not our child");
