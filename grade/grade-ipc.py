@@ -9,13 +9,8 @@ lab = Lab("ipc")
 
 
 def case(points, test_name, name, cpus, *lines):
-    """A test running ipctest's case `name` on `cpus` harts that must pass
-    and print each regex in lines, in order."""
-    @lab.test(points, test_name, cpus=cpus, append=f"root=ipctest case={name}")
-    def _(q):
-        q.expect_seq(list(lines) + [rf"^case {name}: PASS"])
-        q.expect_not(r"^FAIL")
-        q.expect(r"^root task 'ipctest' exited with status 0")
+    """ipctest's case `name` on `cpus` harts: it passes, printing lines."""
+    lab.root_case(points, test_name, "ipctest", name, cpus, *lines)
 
 
 case(10, "messages_arrive_in_order", "order", 2, r"^order: 200 messages arrived in order")

@@ -8,13 +8,8 @@ lab = Lab("sched")
 
 
 def case(points, name, cpus, *lines):
-    """A test running schedtest's case `name` on `cpus` harts that must
-    pass and print each regex in lines, in order."""
-    @lab.test(points, name_of[name], cpus=cpus, append=f"root=schedtest case={name}", timeout=10)
-    def _(q):
-        q.expect_seq(list(lines) + [rf"^case {name}: PASS"])
-        q.expect_not(r"^FAIL")
-        q.expect(r"^root task 'schedtest' exited with status 0")
+    """schedtest's case `name` on `cpus` harts: it passes, printing lines."""
+    lab.root_case(points, name_of[name], "schedtest", name, cpus, *lines, timeout=10)
 
 
 name_of = {

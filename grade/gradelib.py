@@ -688,6 +688,19 @@ class Lab:
         self._tests: list[_Test] = []
         self._outcomes: list[_Outcome] = []
 
+    def root_case(self, points: float, name: str, program: str, case: str, cpus: int,
+                  *lines: str, timeout: float | None = None) -> None:
+        """A test that boots test program `program` as the root task with
+        case=`case` on `cpus` harts: it must print each regex of lines in
+        order, then `case CASE: PASS`, no FAIL line, and end with status 0."""
+        options = {} if timeout is None else {"timeout": timeout}
+
+        @self.test(points, name, cpus=cpus, append=f"root={program} case={case}", **options)
+        def _(q):
+            q.expect_seq(list(lines) + [rf"^case {case}: PASS"])
+            q.expect_not(r"^FAIL")
+            q.expect(rf"^root task '{program}' exited with status 0")
+
     @property
     def results(self) -> list[tuple[str, float, float, bool, str]]:
         """(name, points_got, points_max, passed, message) per test run."""
@@ -902,24 +915,3 @@ class Lab:
 
 # ---------------------------------------------------------------------------
 # A default Lab for scripts that use the module-level decorator
-
-_default: Lab | None = None
-
-
-def _default_lab() -> Lab:
-    """The Lab named after the running script, minus any `grade-` prefix."""
-    global _default
-    if _default is None:
-        script = os.path.splitext(os.path.basename(sys.argv[0]))[0]
-        _default = Lab(script.removeprefix("grade-") or "lab")
-    return _default
-
-
-def test(points: float, name: str, **options):
-    """Like Lab.test, on the default Lab."""
-    return _default_lab().test(points, name, **options)
-
-
-def run(argv: list[str] | None = None) -> None:
-    """Like Lab.run, on the default Lab."""
-    _default_lab().run(argv)

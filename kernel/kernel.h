@@ -78,7 +78,7 @@ struct thread {
 	struct thread *next, *prev;   /* links in the queue q */
 	struct tqueue *q;
 	uint64_t deadline;        /* time at which a blocking op times out; 0 = never */
-	uint64_t ipc_peer;        /* T_SEND: dest task; T_RECV: filter; T_REPLY: server task */
+	uint64_t ipc_peer;        /* T_SEND: dest task; T_REPLY: server task (T_RECV's filter is in t0) */
 	bool faulting;            /* blocked on a page fault sent to its pager */
 	uint64_t token;           /* sender word: id, and its count of calls above bit 40 */
 	uint64_t fault[3];        /* the fault message: address, FAULT_* kind, pc */
@@ -251,7 +251,6 @@ static inline void syscall(struct thread *t)
 /* LAB trap ELSE
 static inline void syscall(struct thread *t)
 {
-	(void)syscall_table;
 	t->regs[R_A0] = (uint64_t)-ENOSYS;
 }
    LAB trap END */

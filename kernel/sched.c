@@ -65,7 +65,7 @@ void sched_kick(int hart)
 		sbi_send_ipi(1UL << cpus[hart].hartid);
 }
 
-static bool may_run_on(struct thread *th, int hart)
+static __attribute__((unused)) bool may_run_on(struct thread *th, int hart)
 {
 	return th->hart < 0 || th->hart == hart;
 }
@@ -116,7 +116,6 @@ void sched_ready(struct thread *th)
 	if (!said)
 		kprintf("sched_ready: not written yet (lab sched): first come, first served\n");
 	said = true;
-	(void)may_run_on;
 	th->state = T_RUNNABLE;   // one queue, first come first served: no priorities yet
 	tq_push(&runq[0], th);
 	runq_mask |= 1;

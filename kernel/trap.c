@@ -26,7 +26,6 @@ static void trap_interrupts_on(void)
 /* LAB trap ELSE
 static void trap_interrupts_on(void)
 {
-	(void)timer_arm;
 }
    LAB trap END */
 

@@ -71,7 +71,8 @@ struct msg {
 
 /* The whole operation: see include/mica/syscall.h for the registers.
  * m is sent and then overwritten by what is received; *sender (if not
- * NULL) gets the sender's thread ID. */
+ * NULL) gets the sender word: the sender's thread ID (SENDER_TID) with its
+ * call count above bit 40, which a reply must give back unchanged. */
 struct ipc_args {
 	uint64_t filter, timeout;
 	const void *sbuf;
@@ -114,7 +115,7 @@ static inline long ipc(uint64_t op, long peer, struct msg *m, const struct ipc_a
 long ipc_send(long dest, struct msg *m, uint64_t timeout);
 static inline long ipc_call(long dest, struct msg *m, uint64_t timeout)
 {
-	struct ipc_args a = { .filter = (uint64_t)dest, .timeout = timeout };
+	struct ipc_args a = { .timeout = timeout };   /* a call's reply needs no filter */
 	return ipc(IPC_CALL, dest, m, &a, NULL);
 }
 
