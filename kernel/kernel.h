@@ -232,7 +232,6 @@ static inline void vm_switch(uint64_t satp)
 void trap_inithart(void);
 noreturn void trap_user(struct thread *t);
 noreturn void user_resume(struct thread *t);
-void timer_arm(void);
 
 /* syscall.c */
 extern int64_t (*const syscall_table[SYS_NCALLS])(struct thread *);
@@ -341,6 +340,7 @@ noreturn void sched_run(struct thread *th);
 noreturn void sched_switch(struct thread *th);
 noreturn void schedule(void);
 void sched_tick(void);
+void timer_arm(void);
 extern bool tick_report;
 void sched_kick(int hart);
 void tq_push(struct tqueue *q, struct thread *th);
@@ -413,6 +413,7 @@ const char *bootarg(const char *key);
 
 /* trap.c */
 void trap_kill(struct thread *t, uint64_t cause, uint64_t addr);
+void intr_dispatch(uint64_t pending);
 noreturn void trap_kernel(uint64_t *regs);
 
 #endif

@@ -193,19 +193,6 @@ void sched_switch(struct thread *th)
 	user_resume(th);
 }
 
-/* Handle what interrupted an idle hart (timer, IPI, device), with the
- * interrupt still pending in sip because we never took the trap. */
-static void idle_interrupts(void)
-{
-	uint64_t sip = csr_read(sip);
-	if (sip & (1UL << IRQ_S_TIMER))
-		sched_tick();
-	if (sip & (1UL << IRQ_S_SOFT))
-		csr_clear(sip, 1UL << IRQ_S_SOFT);
-	if (sip & (1UL << IRQ_S_EXT))
-		irq_dispatch();
-}
-
 /* No thread for this hart: wait with wfi until an interrupt brings work. */
 static noreturn void sched_idle(struct cpu *c)
 {
@@ -222,7 +209,7 @@ static noreturn void sched_idle(struct cpu *c)
 		bkl_unlock();
 		wfi();   /* wakes when sip & sie != 0, even with sstatus.SIE clear */
 		bkl_lock();
-		idle_interrupts();
+		intr_dispatch(csr_read(sip));   /* wfi took no trap: see what is pending */
 	}
 }
 
@@ -288,6 +275,13 @@ static void sched_slice(struct cpu *c)
 	(void)c;
 }
    LAB sched END */
+
+/* Ask for the next timer interrupt one tick from now (trap_interrupts_on
+ * asks for the first). */
+void timer_arm(void)
+{
+	sbi_set_timer(rdtime() + timebase / TICK_HZ);
+}
 
 /* The timer interrupt on this hart: ask for the next one, wake threads
  * whose timeout passed, account for the time slice. */

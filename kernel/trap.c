@@ -8,12 +8,6 @@
 
 extern char trap_vector[];
 
-/* Ask for the next timer interrupt one tick from now. */
-void timer_arm(void)
-{
-	sbi_set_timer(rdtime() + timebase / TICK_HZ);
-}
-
 /* LAB trap BEGIN */
 /* Let U-mode read the cycle, time and instret counters (the benchmarks
  * do), enable timer and external interrupts, and start the tick. */
@@ -92,17 +86,25 @@ static void user_exception(struct thread *t, uint64_t cause)
 /* Everything but a system call: interrupts, exceptions, a dying thread. */
 static void trap_other(struct thread *t, uint64_t cause)
 {
-	if (t->state == T_DYING) {      /* its task died while it ran */
+	if (t->state == T_DYING)        /* its task died while it ran */
 		thread_discard(t);
-	} else if (cause == (SCAUSE_INTR | IRQ_S_TIMER)) {
-		sched_tick();
-	} else if (cause == (SCAUSE_INTR | IRQ_S_SOFT)) {
-		csr_clear(sip, 1UL << IRQ_S_SOFT);   /* an IPI: just reschedule */
-	} else if (cause == (SCAUSE_INTR | IRQ_S_EXT)) {
-		irq_dispatch();
-	} else if (!(cause & SCAUSE_INTR)) {
+	else if (cause & SCAUSE_INTR)
+		intr_dispatch(1UL << (cause & ~SCAUSE_INTR));
+	else
 		user_exception(t, cause);
-	}
+}
+
+/* Handle the interrupts whose bits are set in `pending` (as in sip): the
+ * one of a trap, or those an idle hart finds pending after wfi, which
+ * takes no trap (sched_idle). The one dispatcher of both. */
+void intr_dispatch(uint64_t pending)
+{
+	if (pending & (1UL << IRQ_S_TIMER))
+		sched_tick();
+	if (pending & (1UL << IRQ_S_SOFT))
+		csr_clear(sip, 1UL << IRQ_S_SOFT);   /* an IPI: just reschedule */
+	if (pending & (1UL << IRQ_S_EXT))
+		irq_dispatch();
 }
 
 /* Every trap from user mode lands here (from trap.S) with the thread's
