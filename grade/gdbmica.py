@@ -355,7 +355,7 @@ class MicaWaits(gdb.Command):
     def invoke(self, arg, from_tty):
         frame = gdb.selected_frame()
         priv = int(frame.read_register("priv"))
-        saved = None
+        saved_sp = None
         if priv == 0:   # user mode: the kernel stack and S-mode for the call
             hart = gdb.selected_thread().num - 1
             stack = None
@@ -364,7 +364,7 @@ class MicaWaits(gdb.Command):
                     stack = int(gdb.parse_and_eval(f"cpus[{i}].stack_top"))
             if stack is None:
                 raise gdb.GdbError("cannot find this hart's kernel stack")
-            saved = (int(frame.read_register("sp")),)
+            saved_sp = int(frame.read_register("sp"))
             gdb.execute("set $priv = 1")
             gdb.execute(f"set $sp = {stack - 8192}")
         panicking = int(gdb.parse_and_eval("panicking"))
@@ -375,8 +375,8 @@ class MicaWaits(gdb.Command):
         finally:
             gdb.execute(f"set var panicking = {panicking}")
             gdb.execute("set scheduler-locking replay")
-            if saved:
-                gdb.execute(f"set $sp = {saved[0]}")
+            if saved_sp is not None:
+                gdb.execute(f"set $sp = {saved_sp}")
                 gdb.execute("set $priv = 0")
         print(f"trace_waits: {cycles} cycle(s); the report is on the console")
 

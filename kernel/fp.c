@@ -16,15 +16,9 @@
  * switch: with no owner, FS stays Off.
  */
 #include "kernel.h"
+#include <mica/fpregs.h>
 
 static uint64_t loads, saves;   /* for KTEST_FP */
-
-#define F8(op, a, b, c, d, e, f, g, h) \
-	op " f" #a ", " #a "*8(%0)\n" op " f" #b ", " #b "*8(%0)\n" op " f" #c ", " #c "*8(%0)\n" \
-	op " f" #d ", " #d "*8(%0)\n" op " f" #e ", " #e "*8(%0)\n" op " f" #f ", " #f "*8(%0)\n" \
-	op " f" #g ", " #g "*8(%0)\n" op " f" #h ", " #h "*8(%0)\n"
-#define F32(op) F8(op, 0, 1, 2, 3, 4, 5, 6, 7) F8(op, 8, 9, 10, 11, 12, 13, 14, 15) \
-	F8(op, 16, 17, 18, 19, 20, 21, 22, 23) F8(op, 24, 25, 26, 27, 28, 29, 30, 31)
 
 /* f0..f31 into f[0..31], fcsr into f[32]. The kernel itself is built
  * without the F and D extensions; these instructions are allowed here. */
@@ -81,8 +75,7 @@ bool fp_trap(struct thread *t)
 		return false;
 	csr_set(sstatus, FS_CLEAN);
 	fp_load(t->fp_used ? t->fregs : zeros);
-	csr_clear(sstatus, SSTATUS_FS);
-	csr_set(sstatus, FS_CLEAN);   /* the load made it Dirty: it is a copy of the saved state */
+	csr_clear(sstatus, SSTATUS_FS & ~FS_CLEAN);   /* Dirty to Clean: it is a copy of the saved state */
 	t->fp_used = true;
 	t->fp_cpu = c;
 	c->fp_owner = t;

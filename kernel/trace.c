@@ -337,7 +337,6 @@ int64_t sys_trace(struct thread *t)
 void trace_ipc_begin(struct thread *t) { (void)t; }
 void trace_ipc_end(struct thread *t, uint64_t op, int err) { (void)t; (void)op; (void)err; }
 void trace_resume(struct thread *th) { (void)th; }
-int trace_waits(void) { return -ENOSYS; }
 void trace_panic(void) {}
 void trace_init(void) {}
 

@@ -7,16 +7,11 @@
  * FP instruction of the test.
  */
 #include "utest.h"
+#include <mica/fpregs.h>
 
 #define NTHREADS 6
 #define ROUNDS   1500
 
-#define F8(op, a, b, c, d, e, f, g, h) \
-	op " f" #a ", " #a "*8(%0)\n" op " f" #b ", " #b "*8(%0)\n" op " f" #c ", " #c "*8(%0)\n" \
-	op " f" #d ", " #d "*8(%0)\n" op " f" #e ", " #e "*8(%0)\n" op " f" #f ", " #f "*8(%0)\n" \
-	op " f" #g ", " #g "*8(%0)\n" op " f" #h ", " #h "*8(%0)\n"
-#define F32(op) F8(op, 0, 1, 2, 3, 4, 5, 6, 7) F8(op, 8, 9, 10, 11, 12, 13, 14, 15) \
-	F8(op, 16, 17, 18, 19, 20, 21, 22, 23) F8(op, 24, 25, 26, 27, 28, 29, 30, 31)
 #define FREGS "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", \
 	"f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20", "f21", "f22", "f23", \
 	"f24", "f25", "f26", "f27", "f28", "f29", "f30", "f31"
