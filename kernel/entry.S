@@ -16,6 +16,14 @@
 	.section .text.entry
 	.globl _entry
 _entry:
+	/* Only the first hart here is the boot hart. OpenSBI v1.1 can send a
+	 * hart it starts for us (HSM) here instead of to secondary_entry: it
+	 * marks the hart started before it stores the address to start at, and
+	 * the hart may read the old one. Such a hart is a secondary. */
+	lla	t0, boot_claimed
+	li	t1, 1
+	amoswap.w t1, t1, (t0)
+	bnez	t1, secondary_entry
 	li	s1, 0			/* s1 = 0: boot hart */
 	j	1f
 	.globl secondary_entry
@@ -77,6 +85,9 @@ halt:
 	 * readable, writable, executable, accessed and dirty. Entry 256 maps the
 	 * device registers below 1 GiB so printf works from the first line of C. */
 	.section .data
+	.balign 4
+boot_claimed:			/* not in .bss: the boot hart clears that */
+	.word	0
 	.balign 4096
 	.globl boot_pagetable
 boot_pagetable:
