@@ -39,6 +39,7 @@
 #define ENOSYS     38   /* no such system call or request (or not written yet) */
 #define ENOTEMPTY  39   /* directory not empty */
 #define EMSGSIZE   90   /* message larger than the receiver's buffer or the bulk limit */
+#define ESTALE    116   /* a handle of a server that died: the new one does not know it */
 #define ETIMEDOUT 110   /* a blocking operation's timeout expired */
 #define EDEAD     130   /* the peer task died before the operation completed */
 

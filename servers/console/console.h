@@ -39,6 +39,7 @@ bool input_push(const char *line, size_t len);
 void input_interrupt(void);
 long input_read(struct req *r, size_t cap);
 long input_set_fg(long caller, long pid);
+void input_restore(const char *state);   /* a restarted console's saved state */
 
 /* output.c */
 long output_write(uint64_t sender, const char *data, size_t len);

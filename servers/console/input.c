@@ -114,10 +114,26 @@ bool input_push(const char *s, size_t len)
 /* ^C: the lines typed ahead are dropped and the foreground process is
  * ended. If there is none (or it has ended already), every waiting reader
  * gets -EINTR instead, so that a shell can show a fresh prompt. */
+/* The line state a restarted console must know: the foreground process,
+ * left with the supervisor at each change (restart.md). */
+static void fg_changed(void)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "fg=%ld", fg);
+	server_save(text);
+}
+
+void input_restore(const char *state)
+{
+	if (state && strncmp(state, "fg=", 3) == 0)
+		fg = atol(state + 3);
+}
+
 void input_interrupt(void)
 {
 	long pid = fg;
 	fg = 0;   /* ended: a second ^C must not find it again */
+	fg_changed();
 	nlines = 0;
 	if (pid && kill(pid) >= 0)
 		return;
@@ -146,6 +162,9 @@ long input_set_fg(long caller, long pid)
 {
 	if (pid != 0 && pid != caller && !is_child(pid, caller))
 		return -EPERM;
-	fg = pid;
+	if (fg != pid) {
+		fg = pid;
+		fg_changed();
+	}
 	return 0;
 }

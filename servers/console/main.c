@@ -97,8 +97,7 @@ static long dispatch(struct req *r)
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	input_restore(server_state(argc, argv));
 	long err = uart_init();
 	if (err < 0) {
 		debug_printf("console: cannot drive the UART (error %ld): "

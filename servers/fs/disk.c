@@ -32,12 +32,22 @@ uint64_t disk_blocks(void)
 	return capacity;
 }
 
-/* One request to the driver; its answer, or the IPC error. */
+/* One request to the driver; its answer, or the IPC error. If the driver
+ * died, the request goes again to the one the supervisor starts in its
+ * place: reading or writing the same blocks twice does no harm, so the
+ * file system's clients never see the driver restart (restart.md). */
 static long blk_call(struct msg *m, const void *src, size_t slen, void *dst, size_t rcap)
 {
 	for (;;) {
 		struct msg req = *m;
 		long r = ipc_call_bulk(blk, &req, src, slen, dst, rcap);
+		if (r == -EDEAD || r == -ESRCH) {
+			long next = server_reconnect(BLK_NAME, blk);
+			if (next < 0)
+				return -EIO;
+			blk = next;
+			continue;
+		}
 		if (r < 0)
 			return r;
 		if ((long)req.label != -EBUSY)

@@ -76,7 +76,7 @@ static long load_args(struct proc *p, const struct spawn *s)
 	char *strings = (char *)(args + s->argc + 1);
 	memcpy(strings, s->argv, s->len);
 	*si = (struct mem_startinfo){ .magic = STARTINFO_MAGIC, .pid = p->pid, .mem = mem_self,
-	                              .ncpus = bootinfo->ncpus, .argc = s->argc,
+	                              .parent = p->ppid, .ncpus = bootinfo->ncpus, .argc = s->argc,
 	                              .argv = (char **)(STARTINFO_VA + ((uint8_t *)args - page)),
 	                              .inherited = s->inherit != NULL, .devices = s->devices };
 	if (s->inherit)

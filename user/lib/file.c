@@ -20,27 +20,67 @@ enum { FD_FREE, FD_CONSOLE, FD_FILE };
 static struct {
 	uint8_t kind;
 	uint64_t handle;            /* FD_FILE: the server's handle */
-} fds[NFD] = { { FD_CONSOLE, 0 }, { FD_CONSOLE, 0 }, { FD_CONSOLE, 0 } };
+	long server;                /* ... and the server that gave it */
+} fds[NFD] = { { FD_CONSOLE, 0, 0 }, { FD_CONSOLE, 0, 0 }, { FD_CONSOLE, 0, 0 } };
 
 static char cwd[MEM_CWD_MAX] = "/";
 static long fs;                 /* the server's task ID; 0: not looked up */
+static long fs_dead;            /* the last one that died: its successor is awaited */
+
+/* The file system server's ID: looked up the first time, and after it
+ * died, awaited while the supervisor starts it again (restart.md). */
+static long fs_id(void)
+{
+	if (fs > 0)
+		return fs;
+	if (!startinfo)
+		return -ENOSYS;
+	long id = fs_dead ? server_reconnect(FS_NAME, fs_dead) : server_lookup(FS_NAME);
+	if (id < 0)
+		return id == -ENOENT ? -ENODEV : id;
+	fs_dead = 0;
+	return fs = id;
+}
+
+/* A call to server `to` failed with r: if that is because it died, forget it. */
+static long fs_failed(long to, long r)
+{
+	if ((r == -EDEAD || r == -ESRCH) && to == fs) {
+		fs_dead = fs;
+		fs = 0;
+	}
+	return r;
+}
 
 long fs_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap)
 {
-	if (fs <= 0) {
-		if (!startinfo)
-			return -ENOSYS;
-		fs = server_lookup(FS_NAME);
-		if (fs < 0) {
-			long err = fs;
-			fs = 0;
-			return err == -ENOENT ? -ENODEV : err;
-		}
-	}
-	long r = ipc_call_bulk(fs, m, sbuf, slen, rbuf, rcap);
-	if (r == -EDEAD || r == -ESRCH)
-		fs = 0;   /* it is gone: look it up again next time */
-	return r < 0 ? r : (long)m->label;
+	long to = fs_id();
+	if (to < 0)
+		return to;
+	long r = ipc_call_bulk(to, m, sbuf, slen, rbuf, rcap);
+	return r < 0 ? fs_failed(to, r) : (long)m->label;
+}
+
+/* A request about fd's handle (in m->w[0]), to the server that gave it. A
+ * handle outlives no restart: after its server died it is stale, and the
+ * request fails with -ESTALE (-EDEAD for the one the death cut short). */
+static long handle_call(int fd, struct msg *m, const void *sbuf, size_t slen, void *rbuf,
+                        size_t rcap)
+{
+	long to = fds[fd].server;
+	long r = ipc_call_bulk(to, m, sbuf, slen, rbuf, rcap);
+	if (r >= 0)
+		return (long)m->label;
+	fs_failed(to, r);
+	return r == -ESRCH ? -ESTALE : r;
+}
+
+/* fd names handle h of the server we reach now. */
+static void fd_set_file(int fd, uint64_t h)
+{
+	fds[fd].kind = FD_FILE;
+	fds[fd].handle = h;
+	fds[fd].server = fs;
 }
 
 /* The absolute form of path: the working directory in front of a relative
@@ -120,8 +160,7 @@ int open(const char *path, int flags)
 	long h = path_call(FS_OPEN, path, (uint64_t)flags, NULL, 0);
 	if (h < 0)
 		return (int)h;
-	fds[fd].kind = FD_FILE;
-	fds[fd].handle = (uint64_t)h;
+	fd_set_file(fd, (uint64_t)h);
 	return fd;
 }
 
@@ -132,7 +171,7 @@ long close(int fd)
 	long err = fd == 1 ? stdout_release() : 0;   /* what 1 could not write is told here */
 	if (fds[fd].kind == FD_FILE) {
 		struct msg m = { FS_CLOSE, { fds[fd].handle } };
-		long r = fs_call(&m, NULL, 0, NULL, 0);
+		long r = handle_call(fd, &m, NULL, 0, NULL, 0);
 		err = r < 0 ? r : err;
 	}
 	fds[fd].kind = FD_FREE;
@@ -150,7 +189,7 @@ long fd_write(int fd, const void *buf, size_t n)
 	while (done < n) {   /* a pipe may take part of it: send the rest again */
 		size_t k = n - done < FS_IO_MAX ? n - done : FS_IO_MAX;
 		struct msg m = { FS_WRITE, { fds[fd].handle } };
-		long r = fs_call(&m, p + done, k, NULL, 0);
+		long r = handle_call(fd, &m, p + done, k, NULL, 0);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += (size_t)r;
@@ -175,7 +214,7 @@ long read(int fd, void *buf, size_t n)
 	if (fds[fd].kind == FD_CONSOLE)
 		return console_read(buf, n);
 	struct msg m = { FS_READ, { fds[fd].handle, n < FS_IO_MAX ? n : FS_IO_MAX } };
-	return fs_call(&m, NULL, 0, buf, n < FS_IO_MAX ? n : FS_IO_MAX);
+	return handle_call(fd, &m, NULL, 0, buf, n < FS_IO_MAX ? n : FS_IO_MAX);
 }
 
 long lseek(int fd, long off, int whence)
@@ -183,7 +222,7 @@ long lseek(int fd, long off, int whence)
 	if (!is_file(fd))
 		return is_open(fd) ? -ESPIPE : -EBADF;
 	struct msg m = { FS_SEEK, { fds[fd].handle, (uint64_t)off, (uint64_t)whence } };
-	return fs_call(&m, NULL, 0, NULL, 0);
+	return handle_call(fd, &m, NULL, 0, NULL, 0);
 }
 
 long stat(const char *path, struct fs_stat *st)
@@ -200,7 +239,7 @@ long fstat(int fd, struct fs_stat *st)
 	if (!is_file(fd))
 		return -EBADF;
 	struct msg m = { FS_FSTAT, { fds[fd].handle } };
-	return fs_call(&m, NULL, 0, st, sizeof(*st));
+	return handle_call(fd, &m, NULL, 0, st, sizeof(*st));
 }
 
 long mkdir(const char *path)
@@ -234,7 +273,7 @@ long readdir(int fd, struct fs_dirent *ents, size_t max)
 		return -EBADF;
 	size_t cap = max * sizeof(*ents) < FS_IO_MAX ? max * sizeof(*ents) : FS_IO_MAX;
 	struct msg m = { FS_READDIR, { fds[fd].handle, cap } };
-	long r = fs_call(&m, NULL, 0, ents, cap);
+	long r = handle_call(fd, &m, NULL, 0, ents, cap);
 	return r < 0 ? r : r / (long)sizeof(*ents);
 }
 
@@ -244,7 +283,7 @@ long fsync(int fd)
 		return -EBADF;
 	long err = fd == 1 ? flush() : 0;
 	struct msg m = { FS_FSYNC, { fds[fd].handle } };
-	long r = fs_call(&m, NULL, 0, NULL, 0);
+	long r = handle_call(fd, &m, NULL, 0, NULL, 0);
 	return r < 0 ? r : err;
 }
 
@@ -278,9 +317,8 @@ long pipe(int p[2])
 	long err = fs_call(&m, NULL, 0, NULL, 0);
 	if (err < 0)
 		return err;
-	fds[r].kind = fds[w].kind = FD_FILE;
-	fds[r].handle = m.w[0];
-	fds[w].handle = m.w[1];
+	fd_set_file(r, m.w[0]);
+	fd_set_file(w, m.w[1]);
 	p[0] = r;
 	p[1] = w;
 	return 0;
@@ -292,7 +330,7 @@ static long dup_into(int from, int to)
 	uint64_t h = 0;
 	if (fds[from].kind == FD_FILE) {
 		struct msg m = { FS_DUP, { fds[from].handle } };
-		long r = fs_call(&m, NULL, 0, NULL, 0);
+		long r = handle_call(from, &m, NULL, 0, NULL, 0);
 		if (r < 0)
 			return r;
 		h = (uint64_t)r;
@@ -301,6 +339,7 @@ static long dup_into(int from, int to)
 		close(to);
 	fds[to].kind = fds[from].kind;
 	fds[to].handle = h;
+	fds[to].server = fds[from].server;
 	return to;
 }
 
@@ -354,7 +393,7 @@ long inherit_fill(struct mem_inherit *in, const int which[3])
 			in->fd[i].kind = INHERIT_CONSOLE;
 		} else {
 			struct msg m = { FS_LEND, { fds[fd].handle } };
-			long h = fs_call(&m, NULL, 0, NULL, 0);
+			long h = handle_call(fd, &m, NULL, 0, NULL, 0);
 			if (h < 0) {
 				inherit_undo(in);
 				return h;
@@ -392,10 +431,8 @@ void files_init(void)
 			fds[i].kind = FD_CONSOLE;
 		} else if (in->fd[i].kind == INHERIT_FILE) {
 			struct msg m = { FS_CLAIM, { in->fd[i].handle, in->fd[i].token } };
-			if (fs_call(&m, NULL, 0, NULL, 0) == 0) {
-				fds[i].kind = FD_FILE;
-				fds[i].handle = in->fd[i].handle;
-			}
+			if (fs_call(&m, NULL, 0, NULL, 0) == 0)
+				fd_set_file(i, in->fd[i].handle);
 		}
 	}
 }

@@ -24,30 +24,34 @@ static struct {
 	char buf[FS_IO_MAX];      /* for a file or a pipe: one FS_WRITE */
 } out;
 
-/* The console server's ID, found through the memory server (again after
- * it died, when `again` is set), or < 0 while there is none. */
-static long console_id(bool again)
+/* The console server's ID, found through the memory server, or < 0 while
+ * there is none. After it died (`dead`: the one that did), its successor,
+ * which the supervisor is starting. */
+static long console_id(long dead)
 {
 	if (!startinfo)
 		return -ENOSYS;
-	if (console <= 0 || again)
-		console = server_lookup(CONS_NAME);
+	if (console <= 0 || dead)
+		console = dead ? server_reconnect(CONS_NAME, dead) : server_lookup(CONS_NAME);
 	return console;
 }
 
-/* One request to the console server; retried once against a restarted one. */
+/* One request to the console server. If it died, the request goes again
+ * to the one the supervisor starts: a program's output goes on across a
+ * restart of the console, and a reader waits for a line from the new one. */
 static long console_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap)
 {
 	struct msg req = *m;
-	long r = -ENODEV;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		long c = console_id(attempt > 0);
+	long r = -ENODEV, dead = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		long c = console_id(dead);
 		if (c < 0)
 			return -ENODEV;
 		*m = req;
 		r = ipc_call_bulk(c, m, sbuf, slen, rbuf, rcap);
 		if (r != -EDEAD && r != -ESRCH && r != -EPERM)
 			return r < 0 ? r : (long)m->label;
+		dead = c;
 	}
 	return r;
 }

@@ -189,6 +189,9 @@ long server_lookup(const char *name);           /* -> task ID, with the right to
 /* The same, waiting up to timeout_ms for process pid to register name:
  * -EDEAD if it ends first, -ETIMEDOUT if it takes longer. */
 long server_await(const char *name, long pid, uint64_t timeout_ms);
+/* Find server `name` again after its instance `dead` died: its successor's
+ * ID, once the supervisor has it registered (about 4 s at most). */
+long server_reconnect(const char *name, long dead);
 long server_register(const char *name);
 long mem_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap);
 
@@ -215,6 +218,17 @@ noreturn void server_loop_idle(long (*dispatch)(struct req *r), void *inbuf, siz
 /* Answer a held request: label result, with len bytes of bulk data.
  * Returns 0, or -E... if the client is gone. Never blocks. */
 long reply_later(uint64_t sender, long result, const void *data, size_t len);
+/* A restarted server's saved state, and saving it (proto/super.h). */
+const char *server_state(int argc, char **argv);
+long server_save(const char *text);
+
+/* ---- the supervisor (super.c; the protocol: include/mica/proto/super.h) ---- */
+struct super_info;
+long super_list(struct super_info *rows, size_t max);   /* -> how many rows */
+long super_kill(const char *name);                      /* -> the pid it ended */
+long super_crash(const char *name);                     /* -> the pid made to fault */
+long super_inject(const char *name, uint32_t one_in);   /* random faults; 0: none */
+long super_wait(const char *name, uint32_t restarts);   /* until restarted that often */
 
 /* ---- files (file.c, io.c; the protocol: include/mica/proto/fs.h) ----
  * A descriptor names the console or an open file, directory or pipe end

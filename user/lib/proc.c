@@ -1,6 +1,7 @@
 /* The client side of the memory server's protocol (include/mica/proto/mem.h):
  * processes, the heap, and finding servers. */
 #include "mica.h"
+#include <mica/proto/super.h>
 #include "fd.h"
 
 long getpid(void)
@@ -156,6 +157,20 @@ long server_lookup(const char *name)
 {
 	struct msg m = { MEM_LOOKUP, { 0 } };
 	return mem_call(&m, name, strlen(name) + 1, NULL, 0);
+}
+
+/* Server `name`, whose instance `dead` died: find the next one, which the
+ * supervisor is starting (restart.md), waiting for its name to come back at
+ * most SUPER_START_MS and a second. Only servers may have the memory server
+ * wait for a name, so this asks every 10 ms. */
+long server_reconnect(const char *name, long dead)
+{
+	for (uint64_t waited = 0;; waited += 10) {
+		long id = server_lookup(name);
+		if ((id != -ENOENT && id != dead) || waited >= SUPER_START_MS + 1000)
+			return id == dead ? -ENOENT : id;
+		sleep_ms(10);
+	}
 }
 
 long server_await(const char *name, long pid, uint64_t timeout_ms)

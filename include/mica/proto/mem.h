@@ -124,6 +124,7 @@ struct mem_startinfo {
 	struct mem_inherit inherit;
 	char token[24];            /* token=... of the kernel command line, "" if none: the
 	                            * grader's, which test programs print (user/lib/utest.c) */
+	int64_t parent;            /* the parent's pid: a server's supervisor (proto/super.h) */
 };
 
 /* One row of MEM_PS. */
