@@ -444,6 +444,14 @@ def fuzz_test(tally):
     host_program(tally, "fuzz", [sys.executable, "grade/fuzz.py", "--suite"])
 
 
+def restart_tests(tally):
+    """The console and file system servers crashed and killed 50 times each
+    under a client's load, and a server given up on after 5 quick deaths
+    (grade/restarttest.py)."""
+    print("== restart: console and fs crashed or killed 50 times each under load")
+    host_program(tally, "restart", [sys.executable, "grade/restarttest.py", "--rounds", "50"])
+
+
 def irq_restart_test(tally):
     """A driver that dies with its device's interrupt in service leaves the
     line high; the next driver of that interrupt must still be told
@@ -555,6 +563,7 @@ def main():
     crash_test(tally)
     trace_tests(tally)
     irq_restart_test(tally)
+    restart_tests(tally)
     kernel_tests(tally)
     bench_test(tally)
     lab_integrity(tally)
