@@ -32,6 +32,8 @@ FIGURES = {
     "file_write_4k": ("write 4 KiB of a file (cached, no sync)", None),
     "fs_create_delete": ("create + write 1 byte + close + unlink", None),
     "pipe_rt": ("1 byte through a pipe to a child and back", 10000),
+    "restart_console": ("console server crashed to its first answer after the restart", None),
+    "restart_fs": ("fs server crashed to its first answer after the restart (log replayed)", None),
     "boot_to_shell": ("kernel entry to the shell's first prompt, one hart", None),
     "idle_memory_kib": ("KiB of RAM the kernel and servers use at the prompt", 2048),
     "kernel_sloc": ("lines of C/assembly in kernel/ (no comments, blanks)", 3500),

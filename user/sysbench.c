@@ -6,6 +6,7 @@
  * rounds, printed as "BENCH key value" for grade/bench.py.
  */
 #include "mica.h"
+#include <mica/proto/super.h>
 
 #define ROUNDS 15
 
@@ -167,6 +168,46 @@ static uint64_t idle_memory_kib(void)
 	return (kpages + st.total_frames - st.free_frames - mine) * 4;
 }
 
+/* The first request a restarted server answers: a newline to the console
+ * (the library finds the new console on its own), a stat of / to the file
+ * system (whose first try fails: the handle of the dead one is forgotten). */
+static long console_request(void)
+{
+	return write(1, "\n", 1);
+}
+
+static long fs_request(void)
+{
+	struct fs_stat st;
+	long r = -EIO;
+	for (int i = 0; i < 3 && r < 0; i++)
+		r = stat("/", &st);
+	return r;
+}
+
+/* A server's restart: from the request that makes it fault (SUPER_CRASH),
+ * through its death, the supervisor starting it again and it recovering
+ * (the console its line state, the fs its log), to the first request the
+ * new server answers. */
+static uint64_t restart(const char *name, long (*request)(void))
+{
+	struct super_info rows[SUPER_SERVERS];
+	long n = super_list(rows, SUPER_SERVERS), i = 0;
+	while (i < n && strcmp(rows[i].name, name) != 0)
+		i++;
+	if (i == n)
+		return 0;
+	uint32_t base = rows[i].restarts;
+	for (int r = 0; r < ROUNDS; r++) {
+		uint64_t t0 = rdinstret();
+		if (super_crash(name) < 0 || super_wait(name, base + (uint32_t)r + 1) < 0 ||
+		    request() < 0)
+			return 0;
+		samples[r] = rdinstret() - t0;
+	}
+	return median();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "echo") == 0)
@@ -181,6 +222,9 @@ int main(int argc, char **argv)
 	printf("BENCH fs_create_delete %lu\n", fs_create_delete());
 	printf("BENCH pipe_rt %lu\n", pipe_rt());
 	unlink("/bench.dat");
+	sync();
+	printf("BENCH restart_console %lu\n", restart("console", console_request));
+	printf("BENCH restart_fs %lu\n", restart("fs", fs_request));
 	printf("sysbench: done\n");
 	return 0;
 }
