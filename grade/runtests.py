@@ -18,7 +18,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
-LABS = ["boot", "vm", "trap", "sched", "ipc", "pager", "console", "fs"]
+LABS = ["boot", "vm", "trap", "sched", "ipc", "pager", "console", "fs", "shell"]
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 TALLY = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
 

@@ -52,13 +52,24 @@ static long fs_failed(long to, long r)
 	return r;
 }
 
+/* A request that names no handle. If the server we knew had died before
+ * it was sent (-ESRCH: it never got it), it goes to the new one; one that
+ * the death cut short fails with -EDEAD, for it may have been done. */
 long fs_call(struct msg *m, const void *sbuf, size_t slen, void *rbuf, size_t rcap)
 {
-	long to = fs_id();
-	if (to < 0)
-		return to;
-	long r = ipc_call_bulk(to, m, sbuf, slen, rbuf, rcap);
-	return r < 0 ? fs_failed(to, r) : (long)m->label;
+	struct msg req = *m;
+	for (int attempt = 0;; attempt++) {
+		long to = fs_id();
+		if (to < 0)
+			return to;
+		*m = req;
+		long r = ipc_call_bulk(to, m, sbuf, slen, rbuf, rcap);
+		if (r >= 0)
+			return (long)m->label;
+		fs_failed(to, r);
+		if (r != -ESRCH || attempt > 0)
+			return r;
+	}
 }
 
 /* A request about fd's handle (in m->w[0]), to the server that gave it. A

@@ -58,7 +58,7 @@ const char *strerror(long err)
 		{ ERANGE, "out of range" }, { ENAMETOOLONG, "name too long" },
 		{ ENOSYS, "not supported" }, { ENOTEMPTY, "directory not empty" },
 		{ EMSGSIZE, "message too long" }, { ETIMEDOUT, "timed out" },
-		{ EDEAD, "the server died" },
+		{ EDEAD, "the server died" }, { ESTALE, "stale: its server was restarted" },
 	};
 	if (err < 0)
 		err = -err;
