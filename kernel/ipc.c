@@ -17,6 +17,35 @@
  */
 #include "kernel.h"
 
+/* What a receiver learns of sender s in a1 (SENDER_TID in syscall.h). */
+static uint64_t sender_word(struct thread *s)
+{
+	return s->token;
+}
+
+/* s starts a call (or a fault): a reply must name this one. The count
+ * wraps within the top 24 bits; the ID below is untouched. */
+static void call_begin(struct thread *s)
+{
+	s->token += 1UL << 40;
+}
+
+/* The live thread with this ID, or NULL. */
+static struct thread *thread_lookup(uint64_t tid)
+{
+	struct task *t = task_lookup(TID_TASK(tid));
+	if (!t)
+		return NULL;
+	struct thread *th = &t->threads[SENDER_TID(tid) % TASK_MAX_THREADS];
+	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
+}
+
+static void send_right_take(struct task *from, struct task *to)
+{
+	uint64_t s = to->id % NTASK;
+	from->send_rights[s / 64] &= ~(1UL << (s % 64));
+}
+
 bool fastpath_off;   /* see kernel.h; set under the lock, read by trap_user before it */
 static bool nofastpath;   /* the boot argument */
 
@@ -53,11 +82,43 @@ static void deliver_notify(struct thread *r)
 }
 
 /* LAB ipc BEGIN */
+/* The helpers below are the steps both paths take, the general one and
+ * the fast one (further down): written once, so the two agree. */
+
 /* Does sender s wait for a reply once its message is taken: a CALL, or a
  * page fault (which the kernel sends as if the thread had called)? */
 static bool wants_reply(struct thread *s)
 {
 	return s->faulting || (s->regs[R_A0] & IPC_OPMASK) == IPC_CALL;
+}
+
+/* The register part of s's message, into receiver r: who sent it (a1),
+ * the label and the words (a2..a6). */
+static void copy_message(struct thread *s, struct thread *r)
+{
+	r->regs[R_A1] = sender_word(s);
+	for (int i = R_A2; i <= R_A6; i++)
+		r->regs[i] = s->regs[i];
+}
+
+/* s's call was taken by a thread of task server: s now waits for the
+ * reply, which only that task may give. */
+static void await_reply(struct thread *s, struct task *server)
+{
+	s->state = T_REPLY;
+	s->ipc_peer = server->id;
+}
+
+/* The thread whose call t answers: the one named by the sender word in
+ * t's a1, if it still waits for a reply from t's task (and that sender
+ * word is its current call's, not an old one). Else NULL. */
+static struct thread *reply_target(struct thread *t)
+{
+	struct thread *c = thread_lookup(t->regs[R_A1]);
+	if (!c || c->state != T_REPLY || c->ipc_peer != t->task->id ||
+	    sender_word(c) != t->regs[R_A1])
+		return NULL;
+	return c;
 }
 
 /* Copy the message of sender s into receiver r's registers: a0 = bulk
@@ -71,6 +132,7 @@ static int deliver(struct thread *s, struct thread *r)
 	uint64_t rop = r->regs[R_A0];
 	int64_t n = 0;
 	if (s->faulting) {
+		r->regs[R_A1] = sender_word(s);
 		r->regs[R_A2] = LABEL_PAGE_FAULT;
 		r->regs[R_A3] = s->fault[0];
 		r->regs[R_A4] = s->fault[1];
@@ -85,10 +147,8 @@ static int deliver(struct thread *s, struct thread *r)
 			if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
 				return -EFAULT;
 		}
-		for (int i = R_A2; i <= R_A6; i++)
-			r->regs[i] = s->regs[i];
+		copy_message(s, r);
 	}
-	r->regs[R_A1] = sender_word(s);
 	r->regs[R_A0] = n;
 	return 0;
 }
@@ -99,8 +159,7 @@ static void sender_done(struct thread *s, struct task *receiver)
 {
 	tq_remove(s);
 	if (wants_reply(s)) {
-		s->state = T_REPLY;
-		s->ipc_peer = receiver->id;
+		await_reply(s, receiver);   /* its timeout, if any, covers the reply too */
 	} else {
 		s->deadline = 0;
 		s->regs[R_A0] = 0;
@@ -124,7 +183,7 @@ static int ipc_send(struct thread *t, struct task *dest, uint64_t timeout)
 		if (wants_reply(t)) {
 			/* The timeout covers the reply too; a poll (0) only the send. */
 			sched_block(t, T_REPLY, timeout ? timeout : IPC_FOREVER);
-			t->ipc_peer = dest->id;
+			await_reply(t, dest);
 			sched_wake_local(r);     /* we wait: let the server run here */
 		} else {
 			t->regs[R_A0] = 0;
@@ -176,9 +235,8 @@ static int ipc_recv(struct thread *t, uint64_t timeout)
  * thread, or kills its task if the label is negative (the pager refused). */
 static int ipc_reply(struct thread *t)
 {
-	struct thread *c = thread_lookup(t->regs[R_A1]);
-	if (!c || c->state != T_REPLY || c->ipc_peer != t->task->id ||
-	    sender_word(c) != t->regs[R_A1])
+	struct thread *c = reply_target(t);
+	if (!c)
 		return -ESRCH;
 	if (c->faulting) {
 		c->faulting = false;
@@ -230,16 +288,12 @@ static int ipc_reply(struct thread *t)
  * result; the fast path only skips steps that do nothing in this case. */
 
 /* LAB ipc BEGIN */
-/* Copy t's register message to r and switch this hart to r. */
+/* Copy t's register message to r (as deliver does, with no bulk data)
+ * and switch this hart to r. */
 static noreturn void fast_switch(struct thread *t, struct thread *r)
 {
 	r->regs[R_A0] = 0;
-	r->regs[R_A1] = sender_word(t);
-	r->regs[R_A2] = t->regs[R_A2];
-	r->regs[R_A3] = t->regs[R_A3];
-	r->regs[R_A4] = t->regs[R_A4];
-	r->regs[R_A5] = t->regs[R_A5];
-	r->regs[R_A6] = t->regs[R_A6];
+	copy_message(t, r);
 	r->deadline = 0;
 	sched_switch(r);
 }
@@ -252,8 +306,9 @@ static bool fast_ok(struct cpu *c, struct thread *r)
 }
 
 /* Take the fast path for thread t's SYS_IPC if it applies (and then do
- * not return); otherwise return and let sys_ipc do it. */
-void ipc_fastpath(struct thread *t)
+ * not return); otherwise return and let sys_ipc do it. Its steps are the
+ * general path's helpers: reply_target, await_reply, copy_message. */
+void ipc_try_fastpath(struct thread *t)
 {
 	uint64_t op = t->regs[R_A0];
 	if (t->regs[R_T1] != IPC_FOREVER)
@@ -266,18 +321,15 @@ void ipc_fastpath(struct thread *t)
 			return;
 		tq_remove(r);
 		call_begin(t);
-		t->state = T_REPLY;
-		t->ipc_peer = dest->id;
+		await_reply(t, dest);   /* no timeout: sched_block's work is this */
 		t->deadline = 0;
 		TRACE_SINCE(t);
 		fast_switch(t, r);
 	}
 	if ((op & ~(uint64_t)IPC_BULK_RECV) == IPC_REPLY_RECV && t->regs[R_T0] == IPC_ANY) {
 		struct task *me = t->task;
-		struct thread *c = thread_lookup(t->regs[R_A1]);
-		if (!c || c->state != T_REPLY || c->ipc_peer != me->id || c->faulting ||
-		    sender_word(c) != t->regs[R_A1] ||
-		    me->sendq.head || me->notify_bits || !fast_ok(t->cpu, c))
+		struct thread *c = reply_target(t);
+		if (!c || c->faulting || me->sendq.head || me->notify_bits || !fast_ok(t->cpu, c))
 			return;
 		t->state = T_RECV;
 		t->deadline = 0;
@@ -287,7 +339,7 @@ void ipc_fastpath(struct thread *t)
 	}
 }
 /* LAB ipc ELSE
-void ipc_fastpath(struct thread *t)
+void ipc_try_fastpath(struct thread *t)
 {
 	(void)t;   // the general path alone is correct: the fast path only saves time
 }

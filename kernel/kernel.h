@@ -1,7 +1,7 @@
 /*
  * Kernel-wide types and the functions each subsystem exports.
  * One file per subsystem: printf.c, sbi.c, fdt.c, kalloc.c, vm.c, trap.c,
- * syscall.c, task.c, sched.c, ipc.c, irq.c, main.c.
+ * syscall.c, task.c, sched.c, smp.c, ipc.c, irq.c, fp.c, trace.c, main.c.
  */
 #ifndef KERNEL_H
 #define KERNEL_H
@@ -28,19 +28,9 @@ enum { R_PC = 0, R_RA = 1, R_SP = 2, R_TP = 4, R_T0 = 5, R_T1 = 6, R_T2 = 7,
        R_A0 = 10, R_A1, R_A2, R_A3, R_A4, R_A5, R_A6, R_A7,
        R_T3 = 28, R_T4 = 29, R_T5 = 30 };
 
-/* A spin-wait turn. With -icount, QEMU < 8.1 runs harts in turn, each up to
- * the next timer event: a hart spinning for another starves it. Only wfi
- * makes QEMU move on; our own pending SSIP makes it return at once (an IPI
- * cleared with it is harmless: need_resched stays set). */
-static inline void cpu_relax(void)
-{
-	csr_set(sip, 1UL << IRQ_S_SOFT);
-	asm volatile("wfi");
-	csr_clear(sip, 1UL << IRQ_S_SOFT);
-}
-
-/* ---- spin locks: test-and-test-and-set is all Mica needs ---- */
-struct spinlock { volatile uint32_t locked; };
+/* ---- harts together (smp.c): the big lock, spin locks, IPIs, TLB shootdown ---- */
+struct spinlock { volatile uint32_t locked; };   /* test-and-test-and-set */
+void cpu_relax(void);
 static inline void spin_lock(struct spinlock *l)
 {
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
@@ -51,6 +41,16 @@ static inline void spin_unlock(struct spinlock *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
+extern struct spinlock bkl;   /* the big kernel lock: see smp.c */
+void bkl_wait(void);
+static inline void bkl_lock(void)
+{
+	if (__atomic_exchange_n(&bkl.locked, 1, __ATOMIC_ACQUIRE))
+		bkl_wait();
+}
+static inline void bkl_unlock(void) { spin_unlock(&bkl); }
+void smp_kick(int hart);               /* make hart index `hart` reschedule */
+void smp_flush_asid(uint64_t asid);    /* flush an ASID from every hart's TLB */
 
 /* ---- threads and tasks (task.c) ---- */
 enum thread_state {
@@ -127,7 +127,8 @@ struct cpu {
 	struct thread *next;      /* handed over by sched_wake_local, runs next */
 	bool started;
 	bool need_resched;
-	bool tlb_flush;           /* vm_flush_asid waits for this hart to flush */
+	bool tlb_flush;           /* smp_flush_asid waits for this hart to flush; read and
+	                           * cleared outside the bkl (atomics, smp.c) */
 	struct thread *fp_owner;  /* whose state its FP registers hold (fp.c), or NULL */
 };
 
@@ -206,7 +207,6 @@ uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge);
 int vm_map(uint64_t *pt, uint64_t va, uint64_t pa, uint64_t perm, struct task *charge);
 int vm_unmap(uint64_t *pt, uint64_t va);
 int vm_prune(uint64_t *pt, uint64_t va, void *freed[2]);
-void vm_flush_asid(uint64_t asid);
 void vm_free(uint64_t *pt);
 void vm_dump(uint64_t *pt);
 int copyin(struct task *t, void *dst, uint64_t uva, size_t n);
@@ -233,26 +233,8 @@ void trap_inithart(void);
 noreturn void trap_user(struct thread *t);
 noreturn void user_resume(struct thread *t);
 
-/* syscall.c */
+/* syscall.c: the system calls by number (trap.c's syscall() runs them) */
 extern int64_t (*const syscall_table[SYS_NCALLS])(struct thread *);
-
-/* LAB trap BEGIN */
-/* Run the system call in a7 for thread t; its result goes to a0. A call
- * that blocked (state no longer T_RUNNING) gets its a0 when woken. Inline:
- * it sits on the hottest path of the kernel (trap_user). */
-static inline void syscall(struct thread *t)
-{
-	uint64_t n = t->regs[R_A7];
-	int64_t ret = n < SYS_NCALLS && syscall_table[n] ? syscall_table[n](t) : -ENOSYS;
-	if (t->state == T_RUNNING)
-		t->regs[R_A0] = (uint64_t)ret;
-}
-/* LAB trap ELSE
-static inline void syscall(struct thread *t)
-{
-	t->regs[R_A0] = (uint64_t)-ENOSYS;
-}
-   LAB trap END */
 
 /* task.c */
 struct task *task_create(struct task *parent, const char *name);
@@ -280,11 +262,6 @@ static inline void send_right_give(struct task *from, struct task *to)
 	uint64_t s = to->id % NTASK;
 	from->send_rights[s / 64] |= 1UL << (s % 64);
 }
-static inline void send_right_take(struct task *from, struct task *to)
-{
-	uint64_t s = to->id % NTASK;
-	from->send_rights[s / 64] &= ~(1UL << (s % 64));
-}
 
 /* The live task with this ID, or NULL. (Inline: every IPC looks one up.) */
 static inline struct task *task_lookup(uint64_t id)
@@ -293,38 +270,7 @@ static inline struct task *task_lookup(uint64_t id)
 	return (id != 0 && t->id == id && t->state == TASK_ALIVE) ? t : NULL;
 }
 
-/* What a receiver learns of sender s in a1 (SENDER_TID in syscall.h). */
-static inline uint64_t sender_word(struct thread *s)
-{
-	return s->token;
-}
-
-/* s starts a call (or a fault): a reply must name this one. The count
- * wraps within the top 24 bits; the ID below is untouched. */
-static inline void call_begin(struct thread *s)
-{
-	s->token += 1UL << 40;
-}
-
-/* The live thread with this ID, or NULL. */
-static inline struct thread *thread_lookup(uint64_t tid)
-{
-	struct task *t = task_lookup(TID_TASK(tid));
-	if (!t)
-		return NULL;
-	struct thread *th = &t->threads[SENDER_TID(tid) % TASK_MAX_THREADS];
-	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
-}
-
 /* sched.c */
-extern struct spinlock bkl;   /* the big kernel lock: see sched.c */
-void bkl_wait(void);
-static inline void bkl_lock(void)
-{
-	if (__atomic_exchange_n(&bkl.locked, 1, __ATOMIC_ACQUIRE))
-		bkl_wait();
-}
-static inline void bkl_unlock(void) { spin_unlock(&bkl); }
 void sched_ready(struct thread *th);
 void sched_wake_local(struct thread *th);
 extern uint32_t runq_mask;
@@ -342,7 +288,6 @@ noreturn void schedule(void);
 void sched_tick(void);
 void timer_arm(void);
 extern bool tick_report;
-void sched_kick(int hart);
 void tq_push(struct tqueue *q, struct thread *th);
 void tq_remove(struct thread *th);
 uint64_t now_ns(void);
@@ -351,7 +296,7 @@ uint64_t now_ns(void);
 int64_t sys_ipc(struct thread *t);
 void ipc_init(void);
 void ipc_fastpath_trace(bool tracing);
-void ipc_fastpath(struct thread *t);
+void ipc_try_fastpath(struct thread *t);
 int ipc_notify(struct task *t, uint64_t bits);
 void ipc_page_fault(struct thread *t, uint64_t addr, int kind);
 void ipc_task_died(struct task *t);

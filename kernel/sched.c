@@ -1,7 +1,7 @@
 /*
  * The scheduler: preemptive, priority round-robin, on every hart.
  *
- * Locking: one big kernel lock (bkl). A hart takes it on every entry from
+ * Locking: one big kernel lock (bkl, smp.c). A hart takes it on every entry from
  * user mode (trap.c) and drops it just before returning to user mode
  * (sched_run, or trap_user's direct return) or before waiting for an
  * interrupt (idle). The kernel never
@@ -16,7 +16,6 @@
  */
 #include "kernel.h"
 
-struct spinlock bkl;
 static struct tqueue runq[NPRIO];   /* one FIFO per priority */
 uint32_t runq_mask;                 /* bit p set: runq[p] is not empty */
 bool tick_report;                   /* test=ticks: say when ticks arrive */
@@ -57,14 +56,6 @@ void tq_remove(struct thread *th)
 		runq_mask &= ~(1U << (q - runq));
 }
 
-/* Interrupt hart index `hart` so that it looks at the run queue. */
-void sched_kick(int hart)
-{
-	cpus[hart].need_resched = true;
-	if (&cpus[hart] != mycpu())
-		sbi_send_ipi(1UL << cpus[hart].hartid);
-}
-
 static __attribute__((unused)) bool may_run_on(struct thread *th, int hart)
 {
 	return th->hart < 0 || th->hart == hart;
@@ -91,7 +82,7 @@ void sched_ready(struct thread *th)
 			victim = i;
 	}
 	if (victim >= 0)
-		sched_kick(victim);
+		smp_kick(victim);
 }
 
 /* The highest-priority runnable thread allowed on this hart, dequeued,

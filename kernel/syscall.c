@@ -214,7 +214,7 @@ static int64_t sys_map(struct thread *t)
 	if (vm_map(o->pagetable, va, pa, pte, o) < 0)
 		return -ENOMEM;
 	if (remap)   /* every hart must forget the old frame */
-		vm_flush_asid(task_slot(o) + 1);
+		smp_flush_asid(task_slot(o) + 1);
 	else         /* a new mapping: only this hart may have cached the miss */
 		asm volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
 	return 0;
@@ -234,7 +234,7 @@ static int64_t sys_unmap(struct thread *t)
 		return err;
 	void *freed[2];
 	int n = vm_prune(o->pagetable, ARG(t, 1), freed);
-	vm_flush_asid(task_slot(o) + 1);
+	smp_flush_asid(task_slot(o) + 1);
 	for (int i = 0; i < n; i++)
 		kfree(freed[i]);
 	o->kpages = o->kpages > n ? o->kpages - n : 0;   /* the root's own are not counted */

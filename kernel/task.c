@@ -45,7 +45,7 @@ static struct task *task_alloc(const char *name)
 	/* ASID = slot + 1 (0 is the kernel's). Entries a previous task of this
 	 * slot left in any hart's TLB must go before the ASID is reused. */
 	t->satp = MAKE_SATP(KVA2PA(pt), task_slot(t) + 1);
-	vm_flush_asid(task_slot(t) + 1);
+	smp_flush_asid(task_slot(t) + 1);
 	t->kquota = KPAGES_QUOTA;
 	t->max_children = MAX_CHILDREN;
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
@@ -212,7 +212,7 @@ static void task_end(struct task *t, int code)
 		struct thread *th = &t->threads[i];
 		if (th->state == T_RUNNING && th->cpu != me) {
 			th->state = T_DYING;     /* its hart drops it at its next trap */
-			sched_kick(th->cpu->index);
+			smp_kick(th->cpu->index);
 		} else if (th->state != T_FREE) {
 			thread_free(th);
 		}

@@ -7,7 +7,7 @@
  * global sequence number orders them across harts. The rings come from
  * the kernel pool the first time tracing starts, so a system that never
  * traces pays for them nothing. While it is on, the IPC fast path stands
- * aside (ipc_fastpath), so every message goes through the general path,
+ * aside (ipc_try_fastpath), so every message goes through the general path,
  * where the hooks are: recording costs time, and the figures of a traced
  * run are not those of an untraced one. Off, each hook is one load and
  * one branch (bench: ipc_rt_trace_off).

@@ -345,33 +345,3 @@ int copy_user(struct task *dt, uint64_t dva, struct task *st, uint64_t sva, size
 {
 	return copy_between(dt, dva, st, sva, n);
 }
-
-/* Flush asid on every hart, bkl held; the others flush in bkl_wait. Not SBI
- * RFENCE: OpenSBI's M-mode wait starves them under -icount (cpu_relax). */
-void vm_flush_asid(uint64_t asid)
-{
-	for (int i = 0; i < ncpu; i++)
-		if (&cpus[i] != mycpu() && cpus[i].started) {
-			__atomic_store_n(&cpus[i].tlb_flush, true, __ATOMIC_RELEASE);
-			sbi_send_ipi(1UL << cpus[i].hartid);
-		}
-	sfence_vma_asid(asid);
-	for (int i = 0; i < ncpu; i++)
-		while (__atomic_load_n(&cpus[i].tlb_flush, __ATOMIC_ACQUIRE))
-			cpu_relax();
-}
-
-/* bkl_lock's wait; also does the flush a bkl holder may wait for. */
-void bkl_wait(void)
-{
-	struct cpu *c = mycpu();
-	do {
-		while (bkl.locked) {
-			if (__atomic_load_n(&c->tlb_flush, __ATOMIC_ACQUIRE)) {
-				sfence_vma();
-				__atomic_store_n(&c->tlb_flush, false, __ATOMIC_RELEASE);
-			}
-			cpu_relax();
-		}
-	} while (__atomic_exchange_n(&bkl.locked, 1, __ATOMIC_ACQUIRE));
-}
