@@ -18,7 +18,7 @@
 #include "kernel.h"
 
 /* What a receiver learns of sender s in a1 (SENDER_TID in syscall.h). */
-static uint64_t sender_word(struct thread *s)
+static inline uint64_t sender_word(struct thread *s)
 {
 	return s->token;
 }
@@ -31,7 +31,7 @@ static void call_begin(struct thread *s)
 }
 
 /* The live thread with this ID, or NULL. */
-static struct thread *thread_lookup(uint64_t tid)
+static inline struct thread *thread_lookup(uint64_t tid)
 {
 	struct task *t = task_lookup(TID_TASK(tid));
 	if (!t)
