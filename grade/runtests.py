@@ -370,14 +370,15 @@ def batch_test(tally):
 
 
 def lab_repo_test(tally):
-    """make lab-repo, walked as a student would: solve lab N on its branch,
-    merge branch N+1, and so on from boot to ipc. Every merge must be clean
-    and keep the student's code; the result must equal lab ipc's starting
-    tree with the student's solutions, build, and grade lab sched in full."""
-    print("== lab-repo: a student's way from lab boot to lab ipc by merging branches")
+    """make lab-repo, walked as a student would: it has a branch per lab;
+    solve lab N on its branch, merge branch N+1, and so on from boot to
+    shell. Every merge must be clean and keep the student's code; the result
+    must equal lab shell's starting tree with the student's solutions,
+    build, and grade lab sched in full."""
+    print("== lab-repo: a student's way from lab boot to lab shell by merging branches")
     sys.path.insert(0, os.path.join(ROOT, "labs"))
     import mklab
-    walk = ["boot", "vm", "trap", "sched", "ipc"]
+    walk = LABS
     with tempfile.TemporaryDirectory(prefix="mica-repo-") as tmp:
         repo, work = os.path.join(tmp, "labs.git"), os.path.join(tmp, "student")
         r = subprocess.run(["make", "-s", "lab-repo", f"DEST={repo}"], cwd=ROOT,
@@ -386,6 +387,10 @@ def lab_repo_test(tally):
             print(r.stdout + r.stderr)
             tally.add("lab-repo/builds", False)
             return
+        branches = subprocess.run(["git", "-C", repo, "branch", "--format=%(refname:short)"],
+                                  capture_output=True, text=True).stdout.split()
+        tally.add("lab-repo/a_branch_per_lab", sorted(branches) == sorted(LABS))
+        print(f"   branches: {' '.join(branches)}")
         env = dict(os.environ, GIT_AUTHOR_NAME="s", GIT_AUTHOR_EMAIL="s@x", GIT_COMMITTER_NAME="s",
                    GIT_COMMITTER_EMAIL="s@x")
         g = lambda *a: subprocess.run(["git", "-C", work] + list(a), capture_output=True,
