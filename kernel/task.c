@@ -290,16 +290,6 @@ int64_t task_wait(struct task *parent, uint64_t id, int *code)
 
 extern char bootfs_start[], bootfs_end[];
 
-/* The program `name` in the boot archive, or NULL. */
-static const struct bootfs_entry *bootfs_find(const char *name)
-{
-	const struct bootfs *fs = (const struct bootfs *)bootfs_start;
-	for (uint64_t i = 0; i < fs->count; i++)
-		if (strncmp(fs->entry[i].name, name, BOOTFS_NAME_MAX) == 0)
-			return &fs->entry[i];
-	return NULL;
-}
-
 /* Map fresh kernel-pool pages over [va, va + size) in t, copying `n`
  * bytes from src to the start. Returns 0 or -ENOMEM. */
 static int map_copy(struct task *t, uint64_t va, uint64_t size, const void *src, uint64_t n,
@@ -363,7 +353,7 @@ static int map_range(struct task *t, uint64_t va, uint64_t pa, uint64_t size, ui
  * Returns NULL (after saying why) if it cannot be done. */
 struct task *task_load_root(const char *name, struct bootinfo *bi)
 {
-	const struct bootfs_entry *e = bootfs_find(name);
+	const struct bootfs_entry *e = bootfs_lookup((const struct bootfs *)bootfs_start, name);
 	if (!e) {
 		kprintf("root task: no program '%s' in the boot archive\n", name);
 		return NULL;

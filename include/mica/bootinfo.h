@@ -10,6 +10,7 @@
 #define MICA_BOOTINFO_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <mica/layout.h>
 
 #define BOOTINFO_MAGIC  0x4d4943414254ULL   /* "MICABT" */
@@ -25,6 +26,18 @@ struct bootfs {               /* the archive starts with this header */
 	uint64_t count;
 	struct bootfs_entry entry[];
 };
+
+/* The program `name` in archive fs, or NULL: the one lookup the kernel
+ * (its root task) and the user library (root tasks' task_spawn, the
+ * memory server's loader) share. */
+int strncmp(const char *a, const char *b, size_t n);
+static inline const struct bootfs_entry *bootfs_lookup(const struct bootfs *fs, const char *name)
+{
+	for (uint64_t i = 0; i < fs->count; i++)
+		if (strncmp(fs->entry[i].name, name, BOOTFS_NAME_MAX) == 0)
+			return &fs->entry[i];
+	return NULL;
+}
 
 struct bootinfo_dev {
 	char name[16];            /* "uart", "virtio" */

@@ -83,11 +83,7 @@ uint64_t frames_free(void)
 /* The program `name` in the boot archive, or NULL. */
 const struct bootfs_entry *bootfs_find(const char *name)
 {
-	const struct bootfs *fs = (const struct bootfs *)bootinfo->bootfs_va;
-	for (uint64_t i = 0; i < fs->count; i++)
-		if (strncmp(fs->entry[i].name, name, BOOTFS_NAME_MAX) == 0)
-			return &fs->entry[i];
-	return NULL;
+	return bootfs_lookup((const struct bootfs *)bootinfo->bootfs_va, name);
 }
 
 /* Map [va, va + size) in task `t` with fresh frames, copying n bytes of src. */
