@@ -73,7 +73,7 @@ QEMUOPTS = -machine virt -bios $(BIOS) -m $(MEM) -smp $(CPUS) -nographic \
 	-device virtio-blk-device,drive=fsdisk,serial=fs $(QEMUEXTRA)
 
 .SECONDARY:
-.PHONY: restarttest trace gradescope labs-check lab-tree lab-repo crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
+.PHONY: srvfuzz restarttest trace gradescope labs-check lab-tree lab-repo crashtest fs-reset all qemu qemu-gdb grade test bench fuzz clean check-tools check-qemu print-qemu print-nm help handin
 all: check-tools $(BUILD)/kernel.elf $(FSIMG) $(BUILD)/host/fsck
 
 help:
@@ -84,6 +84,7 @@ help:
 	@echo "make test       every test: host tests, QEMU tests, all labs' grades"
 	@echo "make bench      instruction counts of the kernel's hot paths -> bench.json"
 	@echo "make fuzz       the system call fuzzer (SEED=s N=calls CPUS=c)"
+	@echo "make srvfuzz    random messages to the servers (SERVER=fs N=1000000 SEED=s; all: no SERVER)"
 	@echo "make restarttest crash and kill the console and fs servers N=50 times each"
 	@echo "make trace      run CMD=\"...\" under the IPC trace -> trace-out/ (json, svg, txt)"
 	@echo "make labs-check the lab integrity rule: every lab's starting tree, as a table"
@@ -290,6 +291,12 @@ SEED ?= 1
 N ?= 20000
 fuzz: all check-qemu
 	@python3 grade/fuzz.py --seed $(SEED) --calls $(N) --cpus $(CPUS)
+
+# Random and malformed messages to the servers (user/tests/srvfuzz.c):
+# make srvfuzz SERVER=fs N=messages SEED=s; every server if SERVER is empty.
+srvfuzz: all check-qemu
+	@python3 grade/srvfuzz.py $(if $(SERVER),--server $(SERVER)) --seed $(SEED) --cpus $(CPUS) \
+	  --messages $(if $(filter command line environment,$(origin N)),$(N),1000000)
 
 # Servers crashed and killed N times each under load (docs/restart.md).
 restarttest: all check-qemu

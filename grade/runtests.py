@@ -25,6 +25,7 @@ TALLY = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
 sys.path.insert(0, os.path.join(ROOT, "grade"))
 from gradelib import QemuSession, TestFailure   # noqa: E402
 from labscheck import grade_results   # noqa: E402
+import srvfuzz   # noqa: E402
 
 
 def save_output(name, text):
@@ -113,33 +114,14 @@ def blk_test(tally):
 
 
 def server_fuzz_test(tally):
-    """Random and malformed messages to the fs server and the block driver
-    (user/tests/srvfuzz.c), 100,000 each: both keep answering, and the disk
-    is consistent afterwards."""
-    print("== srvfuzz: 100,000 random messages each to fs and blk")
-    with tempfile.TemporaryDirectory(prefix="mica-srvfuzz-") as tmp:
-        disk = os.path.join(tmp, "fs.img")
-        shutil.copyfile(os.path.join(BUILD, "fs.img"), disk)
-        for server, seed in (("fs", 11), ("blk", 12)):
-            q = QemuSession(timeout=180)
-            try:
-                q.start(append=f"noconsole run=srvfuzz {server} {seed} 100000", cpus=2,
-                        disk=disk)
-                q.expect(rf"^srvfuzz: {server} survived 100000 messages")
-                q.expect(r"^init: srvfuzz exited with status 0")
-                q.expect_not(r"^FAIL|panic|kernel trap")
-                ok = True
-            except TestFailure as exc:
-                path = save_output(f"srvfuzz-{server}", q.output)
-                print(f"   {exc}\n   output saved to {path}")
-                ok = False
-            finally:
-                q.close()
-            fsck = subprocess.run([os.path.join(BUILD, "host", "fsck"), disk],
-                                  capture_output=True, text=True)
-            ok = ok and fsck.returncode == 0
-            print(f"   {server}: {'survived, disk clean' if ok else 'FAIL'} {fsck.stdout.strip()}")
-            tally.add(f"srvfuzz/{server}", ok)
+    """Random and malformed messages to every server, 100,000 each
+    (grade/srvfuzz.py --suite, user/tests/srvfuzz.c): each keeps answering
+    and gives back what it held, and the disk is clean after fs and pipe."""
+    print("== srvfuzz: 100,000 random messages to each server")
+    for name, ok, msg in srvfuzz.runs(srvfuzz.SERVERS, srvfuzz.SUITE_SEEDS,
+                                      srvfuzz.SUITE_MESSAGES, cpus=2):
+        print(f"   {name}: {'OK' if ok else 'FAIL'}: {msg}")
+        tally.add(name, ok)
 
 
 def crash_test(tally):

@@ -214,9 +214,11 @@ long namei(const struct path *p, struct inode **ip)
 }
 
 /* The directory holding the last name of p (held), and that name. The
- * name may not be "." or "..": nothing can be created or removed there. */
+ * name may not be "." or "..": nothing can be created or removed there.
+ * On an error *dp is NULL: the caller has nothing to put. */
 long nameiparent(const struct path *p, struct inode **dp, const char **last)
 {
+	*dp = NULL;
 	if (p->n == 0)
 		return -EINVAL;   /* "/" has no parent */
 	*last = p->name[p->n - 1];
@@ -227,6 +229,7 @@ long nameiparent(const struct path *p, struct inode **dp, const char **last)
 		return r;
 	if ((*dp)->d.type != FS_T_DIR) {
 		iput(*dp);
+		*dp = NULL;
 		return -ENOTDIR;
 	}
 	return 0;

@@ -9,6 +9,11 @@
  * which tells the library to send the rest again (user/lib/file.c loops
  * until the whole write is taken). With no read end left a write fails
  * with -EPIPE, and so do the writes held then.
+ *
+ * A held request may be over before it is answered: its task died, or
+ * its call timed out. Such a reader takes no bytes (they stay for the
+ * next one, since its reply fails), and its place in the queue goes to
+ * whoever needs it (waiters_prune).
  */
 #include "fs.h"
 
@@ -50,21 +55,39 @@ uint32_t pipe_bytes(struct pipe *p)
 	return p->count;
 }
 
-/* Take up to n bytes out of the ring into dst. */
-static uint32_t take(struct pipe *p, uint8_t *dst, uint64_t n)
+/* Copy up to n bytes from the front of the ring to dst; they stay there
+ * until consume. */
+static uint32_t peek(struct pipe *p, uint8_t *dst, uint64_t n)
 {
 	uint32_t k = n < p->count ? (uint32_t)n : p->count;
 	for (uint32_t i = 0; i < k; i++)
 		dst[i] = p->buf[(p->head + i) % FS_PIPE_BUF];
+	return k;
+}
+
+static void consume(struct pipe *p, uint32_t k)
+{
 	p->head = (p->head + k) % FS_PIPE_BUF;
 	p->count -= k;
-	return k;
 }
 
 static void pop(struct waiter *q, int *n)
 {
 	memmove(q, q + 1, (size_t)(*n - 1) * sizeof(*q));
 	(*n)--;
+}
+
+/* Drop the waiters of queue q whose requests are over, before `sender`
+ * is held: those of tasks that have died, and the one of sender's own
+ * thread (a thread makes one call at a time: its held one timed out). */
+static void waiters_prune(struct waiter *q, int *n, uint64_t sender)
+{
+	int kept = 0;
+	for (int i = 0; i < *n; i++)
+		if (SENDER_TID(q[i].sender) != SENDER_TID(sender) &&
+		    task_alive(TID_TASK(q[i].sender)))
+			q[kept++] = q[i];
+	*n = kept;
 }
 
 /* Answer held writers: room has appeared (0: send again), or no reader. */
@@ -76,12 +99,14 @@ static void wake_writers(struct pipe *p)
 	}
 }
 
-/* Answer held readers: data has come, or no writer is left (0: end of file). */
+/* Answer held readers: data has come, or no writer is left (0: end of
+ * file). A reader whose reply fails (it is gone) leaves the bytes. */
 static void wake_readers(struct pipe *p)
 {
 	while (p->nrd > 0 && (p->count > 0 || p->writers == 0)) {
-		uint32_t k = take(p, out, p->rd[0].want);
-		reply_later(p->rd[0].sender, k, out, k);
+		uint32_t k = peek(p, out, p->rd[0].want);
+		if (reply_later(p->rd[0].sender, k, out, k) == 0)
+			consume(p, k);
 		pop(p->rd, &p->nrd);
 	}
 	wake_writers(p);
@@ -90,13 +115,16 @@ static void wake_readers(struct pipe *p)
 long pipe_read(struct pipe *p, struct req *r, uint64_t n)
 {
 	if (p->count > 0 && p->nrd == 0) {
-		r->reply_len = take(p, out, n < FS_PIPE_BUF ? n : FS_PIPE_BUF);
+		r->reply_len = peek(p, out, n < FS_PIPE_BUF ? n : FS_PIPE_BUF);
+		consume(p, (uint32_t)r->reply_len);
 		r->reply_data = out;
 		wake_writers(p);
 		return (long)r->reply_len;
 	}
 	if (p->writers == 0)
 		return 0;
+	if (p->nrd == PIPE_WAIT)
+		waiters_prune(p->rd, &p->nrd, r->sender);
 	if (p->nrd == PIPE_WAIT)
 		return -EBUSY;
 	p->rd[p->nrd++] = (struct waiter){ r->sender, n < FS_PIPE_BUF ? n : FS_PIPE_BUF };
@@ -109,6 +137,8 @@ long pipe_write(struct pipe *p, struct req *r)
 		return -EPIPE;
 	uint32_t room = FS_PIPE_BUF - p->count;
 	if (room == 0 || p->nwr > 0) {   /* full, or others wait first: in turn */
+		if (p->nwr == PIPE_WAIT)
+			waiters_prune(p->wr, &p->nwr, r->sender);
 		if (p->nwr == PIPE_WAIT)
 			return -EBUSY;
 		p->wr[p->nwr++] = (struct waiter){ r->sender, 0 };

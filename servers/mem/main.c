@@ -31,6 +31,23 @@ static const mem_handler handlers[MEM_LAST - MEM_FIRST + 1] = {
 	[MEM_WATCH - MEM_FIRST] = mem_watch,
 };
 
+/* LABEL_PAGE_FAULT: the pager's answer, given here. A refused fault ends
+ * the faulting task in the kernel when it gets the reply. But the label
+ * comes from the message, and any program may send it in a call of its
+ * own: that is no fault, and the reply would not end it, though it would
+ * be marked crashed. So a task still alive after a refusal is ended here,
+ * as its fault asked for. */
+static long page_fault(struct proc *p, struct req *r)
+{
+	long err = pager_fault(p, r);
+	if (err >= 0)
+		return err;
+	reply_later(r->sender, err, NULL, 0);
+	if (task_alive(p->pid))
+		proc_end(p, EXIT_FAULT);
+	return REPLY_LATER;
+}
+
 /* Handle one message; the result becomes the reply's label. A message from
  * the kernel (sender 0) is a notification and gets no reply: tasks have
  * ended, so their processes end and the servers watching hear of it. */
@@ -48,7 +65,7 @@ static long dispatch(struct req *r)
 	if (!p)
 		return -ESRCH;
 	if (label == LABEL_PAGE_FAULT)
-		return pager_fault(p, r);
+		return page_fault(p, r);
 	if (label < MEM_FIRST || label > MEM_LAST || !handlers[label - MEM_FIRST])
 		return -ENOSYS;
 	return handlers[label - MEM_FIRST](p, r);

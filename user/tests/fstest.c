@@ -233,6 +233,7 @@ static void links(void)
 	CHECK_EQ(rename("d2", "d2/moved/inside"), -EINVAL, "move a directory into itself");
 	CHECK_EQ(rename("y", "d2"), -EISDIR, "rename a file over a directory");
 	CHECK_EQ(rename("d1", "y"), -ENOTDIR, "rename a directory over a file");
+	CHECK_EQ(rename("d1", "y/z"), -ENOTDIR, "rename to a name under a file (y stays whole)");
 	CHECK_EQ(rename("d1", "d2"), -ENOTEMPTY, "rename over a directory that is not empty");
 	CHECK_EQ(rename("nothing", "z"), -ENOENT, "rename nothing");
 	CHECK_EQ(rename("d1", "d3"), 0, "rename a directory");
