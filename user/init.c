@@ -336,6 +336,9 @@ static long do_wait(struct req *r)
 		return -EDEAD;
 	if (s->status == SERVER_UP && s->restarts >= r->m->w[0])
 		return s->pid;
+	for (int i = 0; i < SUPER_WAITERS_MAX; i++)   /* a thread makes one call at a time: */
+		if (SENDER_TID(waiters[i].sender) == SENDER_TID(r->sender))
+			waiters[i].sender = 0;               /* its earlier wait timed out */
 	for (int i = 0; i < SUPER_WAITERS_MAX; i++)
 		if (!waiters[i].sender) {
 			waiters[i] = (struct waiter){ r->sender, s, (uint32_t)r->m->w[0] };
