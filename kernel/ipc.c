@@ -46,6 +46,13 @@ static void send_right_take(struct task *from, struct task *to)
 	from->send_rights[s / 64] &= ~(1UL << (s % 64));
 }
 
+/* The labels only the kernel sends (a notification, a page fault): a
+ * receiver could not tell a thread's forgery from the real thing. */
+static inline bool kernel_label(uint64_t label)
+{
+	return label == LABEL_NOTIFY || label == LABEL_PAGE_FAULT;
+}
+
 bool fastpath_off;   /* see kernel.h; set under the lock, read by trap_user before it */
 static bool nofastpath;   /* the boot argument */
 
@@ -317,7 +324,7 @@ void ipc_try_fastpath(struct thread *t)
 		struct task *dest = task_lookup(t->regs[R_A1]);
 		struct thread *r = dest ? dest->recvq.head : NULL;
 		if (!r || !may_send(t->task, dest) || !accepts(r, t->task) ||
-		    !fast_ok(t->cpu, r))
+		    kernel_label(t->regs[R_A2]) || !fast_ok(t->cpu, r))
 			return;
 		tq_remove(r);
 		call_begin(t);
@@ -368,6 +375,8 @@ int64_t sys_ipc(struct thread *t)
 				err = -ESRCH;
 			else if (!may_send(t->task, dest))
 				err = -EPERM;
+			else if (kernel_label(t->regs[R_A2]))
+				err = -EINVAL;
 			else
 				err = ipc_send(t, dest, timeout);
 			break;

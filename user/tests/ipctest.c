@@ -703,6 +703,11 @@ static int hostile_child(long sibling)
 	CHECK_EQ(notify(sibling, 1), -EPERM, "notify without a right");
 	CHECK_EQ(notify(parent, NOTIFY_CHILD_EXIT), -EINVAL, "forge the kernel's child-exit bit");
 	CHECK_EQ(notify(parent, NOTIFY_PAGED_EXIT | 1), -EINVAL, "forge the kernel's paged-exit bit");
+	struct msg forged = { .label = LABEL_PAGE_FAULT, { 0x1000, 0, 0x10000 } };
+	CHECK_EQ(ipc_send(parent, &forged, 0), -EINVAL, "send a forged page-fault message");
+	CHECK_EQ(ipc_call(parent, &forged, 0), -EINVAL, "call with a forged page-fault message");
+	forged.label = LABEL_NOTIFY;
+	CHECK_EQ(ipc_call(parent, &forged, 0), -EINVAL, "call with a forged notification");
 	CHECK_EQ(task_kill(sibling), -EPERM, "kill a sibling");
 	CHECK_EQ(task_kill(parent), -EPERM, "kill the parent");
 	CHECK_EQ(task_grant(sibling, GRANT_SEND, parent), -EPERM, "grant to a task not our child");
