@@ -132,6 +132,7 @@ static noreturn void fs_writer(uint64_t arg)
 			fs_errors++;   /* the server died under it: the next file, afresh */
 		}
 		lock_give();
+		yield();   /* on one hart, let the checks have the lock between files */
 		if (r < 0)
 			sleep_ms(5);
 	}
