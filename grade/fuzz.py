@@ -8,10 +8,9 @@ kernel page and frame back at the end.
 make test runs the default (20,000 calls) on 1, 2 and 4 harts with fixed
 seeds (--suite). The output of a failed run is saved in grade-out/fuzz/."""
 import argparse
-import os
 import sys
 
-from gradelib import QemuSession, TestFailure, repo_root
+from gradelib import QemuSession, TestFailure, save_output
 
 SUITE = ((1, 1), (2, 2), (4, 3))   # (harts, seed)
 
@@ -28,11 +27,7 @@ def fuzz(seed, calls, cpus):
         q.expect_not(r"^FAIL|^panic|kernel trap")
         return True, next(l for l in q.lines() if l.startswith("fuzz: no panic"))
     except TestFailure as exc:
-        out = os.path.join(repo_root(), "grade-out", "fuzz")
-        os.makedirs(out, exist_ok=True)
-        path = os.path.join(out, f"seed{seed}-cpus{cpus}.out")
-        with open(path, "w") as f:
-            f.write(q.output)
+        path = save_output("fuzz", f"seed{seed}-cpus{cpus}", q.output)
         return False, f"{exc}\n    output saved to {path}"
     finally:
         q.close()

@@ -86,6 +86,23 @@ def repo_root() -> str:
     return os.path.abspath(ROOT or os.environ.get("MICA_ROOT") or default)
 
 
+def save_output(folder: str, name: str, text: str) -> str:
+    """Keep a failed run's QEMU output in grade-out/FOLDER/NAME.out; its path."""
+    out = os.path.join(repo_root(), "grade-out", folder)
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, f"{name}.out")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def fsck(disk: str) -> tuple[bool, str]:
+    """Check a disk image with the host's fsck: (clean, what it said)."""
+    p = subprocess.run([os.path.join(repo_root(), "build", "host", "fsck"), disk],
+                       capture_output=True, text=True)
+    return p.returncode == 0, (p.stdout + p.stderr).strip()
+
+
 def timeout_scale() -> float:
     """Return $GRADE_TIMEOUT_SCALE as a positive float (1 when unset).
 

@@ -12,22 +12,12 @@ The output of a failed run is saved in grade-out/restart/."""
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-from gradelib import QemuSession, TestFailure, repo_root
+from gradelib import QemuSession, TestFailure, fsck, repo_root, save_output
 
 BUILD = os.path.join(repo_root(), "build")
-
-
-def save(name, text):
-    out = os.path.join(repo_root(), "grade-out", "restart")
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, f"{name}.out")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def boot(name, append, cpus, disk, expect, timeout):
@@ -44,14 +34,9 @@ def boot(name, append, cpus, disk, expect, timeout):
         q.expect_not(r"^FAIL|^panic|kernel trap")
         return True, summary
     except TestFailure as exc:
-        return False, f"{exc}\n    output saved to {save(name, q.output)}"
+        return False, f"{exc}\n    output saved to {save_output('restart', name, q.output)}"
     finally:
         q.close()
-
-
-def fsck(disk):
-    p = subprocess.run([os.path.join(BUILD, "host", "fsck"), disk], capture_output=True, text=True)
-    return p.returncode == 0, (p.stdout + p.stderr).strip()
 
 
 def runs(rounds, cpus):

@@ -23,6 +23,7 @@ QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 TALLY = re.compile(r"^(\d+) passed, (\d+) failed", re.M)
 
 sys.path.insert(0, os.path.join(ROOT, "grade"))
+import gradelib   # noqa: E402
 from gradelib import QemuSession, TestFailure   # noqa: E402
 from labscheck import grade_results   # noqa: E402
 import srvfuzz   # noqa: E402
@@ -30,12 +31,7 @@ import srvfuzz   # noqa: E402
 
 def save_output(name, text):
     """Keep a failed QEMU test's output in grade-out/tests/NAME.out."""
-    out = os.path.join(ROOT, "grade-out", "tests")
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, f"{name}.out")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return gradelib.save_output("tests", name, text)
 
 
 class Tally:

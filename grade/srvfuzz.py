@@ -13,31 +13,16 @@ output of a failed run is saved in grade-out/srvfuzz/."""
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-from gradelib import QemuSession, TestFailure, repo_root
+from gradelib import QemuSession, TestFailure, fsck, repo_root, save_output
 
 BUILD = os.path.join(repo_root(), "build")
 SERVERS = ("mem", "console", "fs", "blk", "pipe", "super")
 SUITE_SEEDS = {"mem": 10, "console": 15, "fs": 11, "blk": 12, "pipe": 13, "super": 14}
 SUITE_MESSAGES = 100000
-
-
-def save(name, text):
-    out = os.path.join(repo_root(), "grade-out", "srvfuzz")
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, f"{name}.out")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def fsck(disk):
-    p = subprocess.run([os.path.join(BUILD, "host", "fsck"), disk], capture_output=True, text=True)
-    return p.returncode == 0, (p.stdout + p.stderr).strip()
 
 
 def fuzz(server, seed, messages, cpus, disk):
@@ -53,7 +38,7 @@ def fuzz(server, seed, messages, cpus, disk):
         q.expect_not(r"^FAIL|^panic|kernel trap")
         ok, msg = True, survived
     except TestFailure as exc:
-        ok, msg = False, f"{exc}\n    output saved to {save(f'{server}-seed{seed}', q.output)}"
+        ok, msg = False, f"{exc}\n    output saved to {save_output('srvfuzz', f'{server}-seed{seed}', q.output)}"
     finally:
         q.close()
     if server in ("fs", "pipe"):

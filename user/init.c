@@ -314,6 +314,14 @@ static long do_end(struct req *r)
 	return pid;
 }
 
+/* Make s fault once in n requests from now on (0: never), this instance
+ * and the next ones (restart sends it again). */
+static long set_inject(struct server *s, uint32_t n)
+{
+	s->inject = n;
+	return s->status == SERVER_UP ? srv_request(s, SRV_INJECT, n) : 0;
+}
+
 static long do_inject(struct req *r)
 {
 	struct server *s = named(r);
@@ -321,8 +329,7 @@ static long do_inject(struct req *r)
 		return -ENOENT;
 	if (r->m->w[0] > UINT32_MAX)
 		return -EINVAL;
-	s->inject = (uint32_t)r->m->w[0];
-	return s->status == SERVER_UP ? srv_request(s, SRV_INJECT, s->inject) : 0;
+	return set_inject(s, (uint32_t)r->m->w[0]);
 }
 
 static long do_wait(struct req *r)
@@ -336,9 +343,14 @@ static long do_wait(struct req *r)
 		return -EDEAD;
 	if (s->status == SERVER_UP && s->restarts >= r->m->w[0])
 		return s->pid;
-	for (int i = 0; i < SUPER_WAITERS_MAX; i++)   /* a thread makes one call at a time: */
-		if (SENDER_TID(waiters[i].sender) == SENDER_TID(r->sender))
-			waiters[i].sender = 0;               /* its earlier wait timed out */
+	/* Free the slots of waits that are over: the waiter died, or it is
+	 * this thread's own earlier wait (a thread makes one call at a time:
+	 * that one timed out). */
+	for (int i = 0; i < SUPER_WAITERS_MAX; i++) {
+		uint64_t w = waiters[i].sender;
+		if (w && (SENDER_TID(w) == SENDER_TID(r->sender) || !task_alive(TID_TASK(w))))
+			waiters[i].sender = 0;
+	}
 	for (int i = 0; i < SUPER_WAITERS_MAX; i++)
 		if (!waiters[i].sender) {
 			waiters[i] = (struct waiter){ r->sender, s, (uint32_t)r->m->w[0] };
@@ -378,10 +390,6 @@ static long dispatch(struct req *r)
 			reap();
 		return REPLY_LATER;
 	}
-	/* A waiter that died leaves a slot whose reply will fail: free it now. */
-	for (int i = 0; i < SUPER_WAITERS_MAX; i++)
-		if (waiters[i].sender && !task_alive(TID_TASK(waiters[i].sender)))
-			waiters[i].sender = 0;
 	if (label < SUPER_FIRST || label > SUPER_LAST)
 		return -ENOSYS;
 	return handlers[label - SUPER_FIRST](r);
@@ -402,9 +410,7 @@ static void inject_arg(const char *arg)
 		debug_printf("init: inject=%s: no such server, or not a count\n", arg);
 		return;
 	}
-	s->inject = (uint32_t)n;
-	if (s->status == SERVER_UP)
-		srv_request(s, SRV_INJECT, s->inject);
+	set_inject(s, (uint32_t)n);
 }
 
 int main(int argc, char **argv)
