@@ -47,12 +47,11 @@ void fp_leave(struct cpu *c)
 	csr_clear(sstatus, SSTATUS_FS);
 }
 
-/* The end of sched_switch when this hart holds its fp_owner's FP state: th,
+/* The end of sched_enter when this hart holds its fp_owner's FP state: th,
  * about to run, may use the FPU at once if that is its state; otherwise
- * the owner's is saved if dirty and th runs with the FPU off. Then the
- * lock is released and th runs (still under the lock, so no other hart
- * can take the owner before its state is saved). */
-void fp_switch_resume(struct thread *th)
+ * the owner's is saved if dirty and th runs with the FPU off (under the
+ * lock, so no other hart can take the owner before its state is saved). */
+void fp_switch(struct thread *th)
 {
 	struct cpu *c = mycpu();
 	if (c->fp_owner == th && th->fp_cpu == c) {
@@ -61,8 +60,6 @@ void fp_switch_resume(struct thread *th)
 	} else {
 		fp_leave(c);
 	}
-	bkl_unlock();
-	user_resume(th);
 }
 
 /* An illegal-instruction trap of t: if the FPU was off, t wants it. Load

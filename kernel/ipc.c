@@ -53,7 +53,7 @@ static inline bool kernel_label(uint64_t label)
 	return label == LABEL_NOTIFY || label == LABEL_PAGE_FAULT;
 }
 
-bool fastpath_off;   /* see kernel.h; set under the lock, read by trap_user before it */
+static bool fastpath_off;   /* the fast path stands aside: nofastpath, or the trace records */
 static bool nofastpath;   /* the boot argument */
 
 /* The boot argument nofastpath: the general path alone (the ipc lab's
@@ -296,13 +296,14 @@ static int ipc_reply(struct thread *t)
 
 /* LAB ipc BEGIN */
 /* Copy t's register message to r (as deliver does, with no bulk data)
- * and switch this hart to r. */
-static noreturn void fast_switch(struct thread *t, struct thread *r)
+ * and hand this hart to r: trap_user switches to it straight away. */
+static void fast_handover(struct thread *t, struct thread *r)
 {
 	r->regs[R_A0] = 0;
 	copy_message(t, r);
 	r->deadline = 0;
-	sched_switch(r);
+	r->state = T_RUNNABLE;
+	mycpu()->next = r;
 }
 
 /* Is r, woken by the current thread on hart c, the one to run next? */
@@ -312,51 +313,56 @@ static bool fast_ok(struct cpu *c, struct thread *r)
 	       !sched_higher_runnable(r->prio);
 }
 
-/* Take the fast path for thread t's SYS_IPC if it applies (and then do
- * not return); otherwise return and let sys_ipc do it. Its steps are the
- * general path's helpers: reply_target, await_reply, copy_message. */
-void ipc_try_fastpath(struct thread *t)
+/* Do thread t's SYS_IPC the fast way if that applies, and return true;
+ * otherwise return false and let the general path do it. Its steps are
+ * the general path's helpers: reply_target, await_reply, copy_message. */
+static bool ipc_try_fastpath(struct thread *t)
 {
 	uint64_t op = t->regs[R_A0];
 	if (t->regs[R_T1] != IPC_FOREVER)
-		return;
+		return false;
 	if (op == IPC_CALL) {
 		struct task *dest = task_lookup(t->regs[R_A1]);
 		struct thread *r = dest ? dest->recvq.head : NULL;
 		if (!r || !may_send(t->task, dest) || !accepts(r, t->task) ||
 		    kernel_label(t->regs[R_A2]) || !fast_ok(t->cpu, r))
-			return;
+			return false;
 		tq_remove(r);
 		call_begin(t);
 		await_reply(t, dest);   /* no timeout: sched_block's work is this */
 		t->deadline = 0;
 		TRACE_SINCE(t);
-		fast_switch(t, r);
+		fast_handover(t, r);
+		return true;
 	}
 	if ((op & ~(uint64_t)IPC_BULK_RECV) == IPC_REPLY_RECV && t->regs[R_T0] == IPC_ANY) {
 		struct task *me = t->task;
 		struct thread *c = reply_target(t);
 		if (!c || c->faulting || me->sendq.head || me->notify_bits || !fast_ok(t->cpu, c))
-			return;
+			return false;
 		t->state = T_RECV;
 		t->deadline = 0;
 		TRACE_SINCE(t);
 		tq_push(&me->recvq, t);
-		fast_switch(t, c);
+		fast_handover(t, c);
+		return true;
 	}
+	return false;
 }
 /* LAB ipc ELSE
-void ipc_try_fastpath(struct thread *t)
+static bool ipc_try_fastpath(struct thread *t)
 {
 	(void)t;   // the general path alone is correct: the fast path only saves time
+	return false;
 }
    LAB ipc END */
 
-/* SYS_IPC: decode the operation in a0 and run its halves. An error ends
- * the operation with -E in a0. In REPLY_RECV a failed reply (the client
- * died or gave up) does not stop the receive: the server loop goes on.
- * Returns what a0 holds now (for a blocked thread: set again on wake-up). */
-int64_t sys_ipc(struct thread *t)
+/* The general path of SYS_IPC: decode the operation in a0 and run its
+ * halves. An error ends the operation with -E in a0. In REPLY_RECV a
+ * failed reply (the client died or gave up) does not stop the receive: the
+ * server loop goes on. Returns what a0 holds now (for a blocked thread:
+ * set again on wake-up). */
+static __attribute__((noinline)) int64_t ipc_general(struct thread *t)
 {
 	uint64_t op = t->regs[R_A0], timeout = t->regs[R_T1];
 	int err = 0;
@@ -407,7 +413,21 @@ int64_t sys_ipc(struct thread *t)
 		t->regs[R_A0] = (uint64_t)(int64_t)err;
 	if (TRACING())
 		trace_ipc_end(t, op, err);
+	struct cpu *c = mycpu();
+	if (c->next && t->state == T_RUNNING) {   /* a reply woke c->next, and t goes on: */
+		sched_ready(c->next);                 /* trap_user's direct return relies on this */
+		c->next = NULL;
+	}
 	return (int64_t)t->regs[R_A0];
+}
+
+/* SYS_IPC: the fast path if it applies (its result comes when t wakes),
+ * else the general one. */
+int64_t sys_ipc(struct thread *t)
+{
+	if (!fastpath_off && ipc_try_fastpath(t))
+		return 0;
+	return ipc_general(t);
 }
 
 /* OR bits into t's notification word; a thread of t waiting in RECV from

@@ -18,6 +18,10 @@
 #include "riscv.h"
 
 #define noreturn __attribute__((noreturn))
+/* A function on a hot path that needs no frame record: a leaf (it calls
+ * nothing, so it is never a caller in a backtrace; GCC 12 has no
+ * -momit-leaf-frame-pointer for RISC-V) or trap_user (the first frame). */
+#define NOFRAME __attribute__((optimize("omit-frame-pointer")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 _Static_assert(NTASK == NTASK_SLOTS, "user space finds a task's slot as ID % NTASK_SLOTS");
@@ -29,7 +33,7 @@ enum { R_PC = 0, R_RA = 1, R_SP = 2, R_TP = 4, R_T0 = 5, R_T1 = 6, R_T2 = 7,
        R_T3 = 28, R_T4 = 29, R_T5 = 30 };
 
 /* ---- harts together (smp.c): the big lock, spin locks, IPIs, TLB shootdown ---- */
-struct spinlock { volatile uint32_t locked; };   /* test-and-test-and-set */
+struct spinlock { volatile uint64_t locked; };   /* test-and-test-and-set; 64 bits: amoswap.d */
 void cpu_relax(void);
 static inline void spin_lock(struct spinlock *l)
 {
@@ -48,7 +52,13 @@ static inline void bkl_lock(void)
 	if (__atomic_exchange_n(&bkl.locked, 1, __ATOMIC_ACQUIRE))
 		bkl_wait();
 }
-static inline void bkl_unlock(void) { spin_unlock(&bkl); }
+static inline void bkl_unlock(void)
+{
+	/* As spin_unlock, with the lock's address made here: in a caller that
+	 * calls out between lock and unlock, GCC would rather keep it in a
+	 * callee-saved register, which costs a save and a restore. */
+	asm volatile("fence rw, w\n\tla t0, bkl\n\tsd zero, 0(t0)" : : : "t0", "memory");
+}
 void smp_kick(int hart);               /* make hart index `hart` reschedule */
 void smp_flush_asid(uint64_t asid);    /* flush an ASID from every hart's TLB */
 
@@ -147,11 +157,11 @@ extern char bootargs[256];
 extern uint64_t boot_instret;  /* the boot hart's instret at kernel entry */
 extern uint64_t kpool_pages;   /* size of the kernel pool */
 
+/* In the kernel tp holds this hart's struct cpu (trap.S, entry.S). */
+register struct cpu *tp_cpu asm("tp");
 static inline struct cpu *mycpu(void)
 {
-	struct cpu *c;
-	asm volatile("mv %0, tp" : "=r"(c));
-	return c;
+	return tp_cpu;
 }
 
 /* printf.c */
@@ -230,7 +240,9 @@ static inline void vm_switch(uint64_t satp)
 
 /* trap.c */
 void trap_inithart(void);
-noreturn void trap_user(struct thread *t);
+struct trap_exit { struct thread *next, *cur; };   /* returned in a0, a1 (trap.S) */
+struct trap_exit trap_user(struct thread *t);
+noreturn void trap_leave(struct thread *t);
 noreturn void user_resume(struct thread *t);
 
 /* syscall.c: the system calls by number (trap.c's syscall() runs them) */
@@ -283,7 +295,7 @@ static inline bool sched_higher_runnable(int prio)
 void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms);
 void sched_unblock(struct thread *th, int64_t result);
 noreturn void sched_run(struct thread *th);
-noreturn void sched_switch(struct thread *th);
+void sched_enter(struct thread *th);
 noreturn void schedule(void);
 void sched_tick(void);
 void timer_arm(void);
@@ -296,15 +308,10 @@ uint64_t now_ns(void);
 int64_t sys_ipc(struct thread *t);
 void ipc_init(void);
 void ipc_fastpath_trace(bool tracing);
-void ipc_try_fastpath(struct thread *t);
 int ipc_notify(struct task *t, uint64_t bits);
 void ipc_page_fault(struct thread *t, uint64_t addr, int kind);
 void ipc_task_died(struct task *t);
 void ipc_timeout(struct thread *th);
-
-/* ipc.c: set while the IPC fast path must stand aside (the boot argument
- * nofastpath, or the trace recording): trap_user's one test. */
-extern bool fastpath_off;
 
 /* trace.c: the IPC trace and who waits on whom. TRACE(kind, ...) records
  * an event when tracing is on: one load and one branch when it is off,
@@ -337,7 +344,7 @@ void trace_panic(void);
 void trace_init(void);
 
 /* fp.c: the FPU, switched lazily */
-noreturn void fp_switch_resume(struct thread *th);
+void fp_switch(struct thread *th);
 void fp_leave(struct cpu *c);
 bool fp_trap(struct thread *t);
 uint64_t fp_stats(void);

@@ -25,7 +25,7 @@ uint64_t now_ns(void)
 	return rdtime() * (1000000000UL / timebase);
 }
 
-void tq_push(struct tqueue *q, struct thread *th)
+NOFRAME void tq_push(struct tqueue *q, struct thread *th)
 {
 	th->q = q;
 	th->next = NULL;
@@ -38,7 +38,7 @@ void tq_push(struct tqueue *q, struct thread *th)
 }
 
 /* Remove th from its queue, if it is on one. */
-void tq_remove(struct thread *th)
+NOFRAME void tq_remove(struct thread *th)
 {
 	struct tqueue *q = th->q;
 	if (!q)
@@ -159,27 +159,27 @@ void sched_unblock(struct thread *th, int64_t result)
 	sched_ready(th);
 }
 
-/* Enter user mode in th on this hart. Switching address spaces needs no
- * TLB flush: each task has its own ASID and the kernel's entries are global. */
-void sched_run(struct thread *th)
-{
-	if (MICA_TRACE && th->ipc_wait)
-		trace_resume(th);   /* it blocked in IPC while the trace was on */
-	sched_switch(th);
-}
-
-/* sched_run for the IPC fast path, which runs only while the trace is off
- * (and TRACE_OFF unmarks every thread). */
-void sched_switch(struct thread *th)
+/* Make th the thread this hart runs, lock still held: its address space
+ * (no TLB flush: each task has its own ASID and the kernel's entries are
+ * global) and its FPU state. trap_user's direct switch enters it so. */
+void sched_enter(struct thread *th)
 {
 	struct cpu *c = mycpu();
+	if (MICA_TRACE && th->ipc_wait)
+		trace_resume(th);   /* it blocked in IPC while the trace was on */
 	th->state = T_RUNNING;
 	th->cpu = c;
 	c->cur = th;
 	c->need_resched = false;
 	vm_switch(th->task->satp);
-	if (c->fp_owner)   /* last, and a call that does not return: no registers to keep */
-		fp_switch_resume(th);
+	if (c->fp_owner)
+		fp_switch(th);
+}
+
+/* Enter user mode in th on this hart. */
+void sched_run(struct thread *th)
+{
+	sched_enter(th);
 	bkl_unlock();   /* sstatus says "sret to U-mode, interrupts on": see trap_inithart */
 	user_resume(th);
 }

@@ -46,7 +46,7 @@ static int64_t sys_sleep(struct thread *t)
 	return 0;
 }
 
-static int64_t sys_self(struct thread *t)
+static NOFRAME int64_t sys_self(struct thread *t)
 {
 	return (int64_t)t->id;
 }
@@ -291,6 +291,8 @@ static int64_t sys_ktest(struct thread *t)
 	return -EINVAL;
 }
 
+/* Every number below SYS_NCALLS has its function: trap.c's syscall()
+ * calls the slot without testing it for NULL. */
 int64_t (*const syscall_table[SYS_NCALLS])(struct thread *) = {
 	[SYS_DEBUG_WRITE] = sys_debug_write,
 	[SYS_EXIT] = sys_exit,

@@ -1,8 +1,10 @@
 /*
- * Trap handling in C. trap.S saved the user registers into the thread and
- * switched to this hart's kernel stack; trap_user decides what happened
- * (scause, privileged spec 4.1.8) and leaves by user_resume: directly for
- * a system call that hands the hart to no one, else through schedule().
+ * Trap handling in C. trap.S saved the user registers into the thread (the
+ * half that C code would overwrite) and switched to this hart's kernel
+ * stack; trap_user decides what happened (scause, privileged spec 4.1.8).
+ * A system call after which the caller goes on, or which hands the hart
+ * to another thread, returns to trap.S; everything else leaves through
+ * trap_leave and schedule().
  */
 #include "kernel.h"
 
@@ -110,12 +112,13 @@ void intr_dispatch(uint64_t pending)
 /* LAB trap BEGIN */
 /* Run the system call in a7 for thread t; its result goes to a0. A call
  * that blocked (state no longer T_RUNNING) gets its a0 when woken. Inline:
- * it sits on the hottest path of the kernel (trap_user, below). */
+ * it sits on the hottest path of the kernel (trap_user, below). Every slot
+ * of syscall_table is filled (syscall.c), so the range is the one check. */
 static inline void syscall(struct thread *t)
 {
 	uint64_t n = t->regs[R_A7];
-	int64_t ret = n < SYS_NCALLS && syscall_table[n] ? syscall_table[n](t) : -ENOSYS;
-	if (t->state == T_RUNNING)
+	int64_t ret = n < SYS_NCALLS ? syscall_table[n](t) : -ENOSYS;   /* no slot is NULL */
+	if (t->state == T_RUNNING)   /* a blocked one's a0 may be its operation (IPC) */
 		t->regs[R_A0] = (uint64_t)ret;
 }
 /* LAB trap ELSE
@@ -126,25 +129,50 @@ static inline void syscall(struct thread *t)
    LAB trap END */
 
 /* Every trap from user mode lands here (from trap.S) with the thread's
- * registers saved. System calls come first: they are the hot path. When
- * the caller may simply continue, it returns at once; anything else (an
- * IPC that handed the hart over, a block, a preemption) goes through
- * schedule(). */
-void trap_user(struct thread *t)
+ * caller-saved registers saved. System calls come first: they are the hot
+ * path. Returns, in a0 and a1, the thread to enter and t itself:
+ *  - {t, t}: the caller goes on, the lock is released: trap.S returns to it
+ *    at once, having saved and reloaded only half of its registers;
+ *  - {r, t}: t stopped and this hart switched to r (sched_enter), with the
+ *    lock held, for trap.S to release once t is wholly saved;
+ *  - {NULL, t}: anything else (an interrupt, an exception, a preemption, a
+ *    block with no one handed over), lock held: trap.S saves the rest of t
+ *    and calls trap_leave. */
+NOFRAME struct trap_exit trap_user(struct thread *t)
+{
+	bkl_lock();
+	/* A thread traps from user mode in T_RUNNING, or in T_DYING if its task
+	 * died meanwhile; the test names the rare case (and so does not share
+	 * the constant of the test below, which would cost GCC a register). */
+	if (csr_read(scause) != EXC_ECALL_U || t->state == T_DYING)
+		return (struct trap_exit){ NULL, t };
+	syscall(t);     /* trap.S set the pc past the ecall */
+	struct cpu *c = mycpu();
+	if (c->need_resched)
+		return (struct trap_exit){ NULL, t };
+	if (t->state == T_RUNNING) {   /* (then cpu->next is NULL: see ipc_general) */
+		bkl_unlock();   /* sstatus still says: back to U-mode */
+		return (struct trap_exit){ t, t };
+	}
+	struct thread *r = c->next;
+	if (r && r->state == T_RUNNABLE && !r->q) {
+		c->next = NULL;     /* t stopped and handed this hart to r (sched_wake_local) */
+		sched_enter(r);
+		return (struct trap_exit){ r, t };
+	}
+	return (struct trap_exit){ NULL, t };
+}
+
+/* The slow way out of a user trap (see trap_user), with all of t's
+ * registers saved and the lock held: handle what was not a system call (or
+ * came from a dying thread), then let the scheduler choose. */
+void trap_leave(struct thread *t)
 {
 	uint64_t cause = csr_read(scause);
-	bkl_lock();
-	if (cause == EXC_ECALL_U && t->state == T_RUNNING) {
-		t->regs[R_PC] += 4;     /* resume after the ecall */
-		if (t->regs[R_A7] == SYS_IPC && !fastpath_off)
-			ipc_try_fastpath(t);    /* returns only if it does not apply */
-		syscall(t);
-		struct cpu *c = t->cpu;
-		if (t->state == T_RUNNING && !c->next && !c->need_resched) {
-			bkl_unlock();   /* sstatus still says: back to U-mode */
-			user_resume(t);
-		}
-	} else {
+	if (cause != EXC_ECALL_U) {
+		t->regs[R_PC] -= 4;   /* trap.S's step past an ecall: not one */
+		trap_other(t, cause);
+	} else if (t->state == T_DYING) {
 		trap_other(t, cause);
 	}
 	schedule();
