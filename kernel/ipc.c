@@ -30,16 +30,6 @@ static void call_begin(struct thread *s)
 	s->token += 1UL << 40;
 }
 
-/* The live thread with this ID, or NULL. */
-static inline struct thread *thread_lookup(uint64_t tid)
-{
-	struct task *t = task_lookup(TID_TASK(tid));
-	if (!t)
-		return NULL;
-	struct thread *th = &t->threads[SENDER_TID(tid) % TASK_MAX_THREADS];
-	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
-}
-
 static void send_right_take(struct task *from, struct task *to)
 {
 	uint64_t s = to->id % NTASK;
@@ -101,11 +91,14 @@ static bool wants_reply(struct thread *s)
 
 /* The register part of s's message, into receiver r: who sent it (a1),
  * the label and the words (a2..a6). */
-static void copy_message(struct thread *s, struct thread *r)
+static inline void copy_message(struct thread *s, struct thread *r)
 {
 	r->regs[R_A1] = sender_word(s);
-	for (int i = R_A2; i <= R_A6; i++)
-		r->regs[i] = s->regs[i];
+	r->regs[R_A2] = s->regs[R_A2];   /* (not a loop: GCC would call memmove) */
+	r->regs[R_A3] = s->regs[R_A3];
+	r->regs[R_A4] = s->regs[R_A4];
+	r->regs[R_A5] = s->regs[R_A5];
+	r->regs[R_A6] = s->regs[R_A6];
 }
 
 /* s's call was taken by a thread of task server: s now waits for the
@@ -119,11 +112,14 @@ static void await_reply(struct thread *s, struct task *server)
 /* The thread whose call t answers: the one named by the sender word in
  * t's a1, if it still waits for a reply from t's task (and that sender
  * word is its current call's, not an old one). Else NULL. */
-static struct thread *reply_target(struct thread *t)
+static inline struct thread *reply_target(struct thread *t)
 {
-	struct thread *c = thread_lookup(t->regs[R_A1]);
-	if (!c || c->state != T_REPLY || c->ipc_peer != t->task->id ||
-	    sender_word(c) != t->regs[R_A1])
+	uint64_t w = t->regs[R_A1];
+	struct thread *c = &tasks[TID_TASK(w) % NTASK].threads[SENDER_TID(w) % TASK_MAX_THREADS];
+	asm("" : "+r"(c));   /* computed once: GCC would redo the multiplications at each use */
+	/* The slot named by w, whatever lives there: only a live thread waits
+	 * in T_REPLY, and its sender word names its task, generation included. */
+	if (c->state != T_REPLY || sender_word(c) != w || c->ipc_peer != t->task->id)
 		return NULL;
 	return c;
 }
@@ -306,17 +302,18 @@ static void fast_handover(struct thread *t, struct thread *r)
 	mycpu()->next = r;
 }
 
-/* Is r, woken by the current thread on hart c, the one to run next? */
+/* Is r, woken by the current thread on hart c, the one to run next? (A
+ * system call starts with cpu->next NULL, and a reschedule pending is for
+ * trap_user to see: then schedule() runs r all the same.) */
 static bool fast_ok(struct cpu *c, struct thread *r)
 {
-	return (r->hart < 0 || r->hart == c->index) && !c->need_resched && !c->next &&
-	       !sched_higher_runnable(r->prio);
+	return (r->hart < 0 || r->hart == c->index) && !sched_higher_runnable(r->prio);
 }
 
 /* Do thread t's SYS_IPC the fast way if that applies, and return true;
  * otherwise return false and let the general path do it. Its steps are
  * the general path's helpers: reply_target, await_reply, copy_message. */
-static bool ipc_try_fastpath(struct thread *t)
+static inline __attribute__((always_inline)) bool ipc_try_fastpath(struct thread *t)
 {
 	uint64_t op = t->regs[R_A0];
 	if (t->regs[R_T1] != IPC_FOREVER)
@@ -325,7 +322,7 @@ static bool ipc_try_fastpath(struct thread *t)
 		struct task *dest = task_lookup(t->regs[R_A1]);
 		struct thread *r = dest ? dest->recvq.head : NULL;
 		if (!r || !may_send(t->task, dest) || !accepts(r, t->task) ||
-		    kernel_label(t->regs[R_A2]) || !fast_ok(t->cpu, r))
+		    kernel_label(t->regs[R_A2]) || !fast_ok(mycpu(), r))
 			return false;
 		tq_remove(r);
 		call_begin(t);
@@ -338,7 +335,7 @@ static bool ipc_try_fastpath(struct thread *t)
 	if ((op & ~(uint64_t)IPC_BULK_RECV) == IPC_REPLY_RECV && t->regs[R_T0] == IPC_ANY) {
 		struct task *me = t->task;
 		struct thread *c = reply_target(t);
-		if (!c || c->faulting || me->sendq.head || me->notify_bits || !fast_ok(t->cpu, c))
+		if (!c || c->faulting || me->sendq.head || me->notify_bits || !fast_ok(mycpu(), c))
 			return false;
 		t->state = T_RECV;
 		t->deadline = 0;
@@ -423,7 +420,7 @@ static __attribute__((noinline)) int64_t ipc_general(struct thread *t)
 
 /* SYS_IPC: the fast path if it applies (its result comes when t wakes),
  * else the general one. */
-int64_t sys_ipc(struct thread *t)
+NOFRAME int64_t sys_ipc(struct thread *t)
 {
 	if (!fastpath_off && ipc_try_fastpath(t))
 		return 0;

@@ -74,7 +74,10 @@ enum thread_state {
 	T_DYING,         /* its task died while it ran on another hart */
 };
 
-struct tqueue { struct thread *head, *tail; };
+struct tqueue {
+	struct thread *head, *tail;
+	uint32_t runq_bit;        /* a run queue: its bit in runq_mask; else 0 */
+};
 
 struct thread {
 	uint64_t regs[32];        /* saved user registers; must stay first (trap.S) */
@@ -300,8 +303,39 @@ noreturn void schedule(void);
 void sched_tick(void);
 void timer_arm(void);
 extern bool tick_report;
-void tq_push(struct tqueue *q, struct thread *th);
-void tq_remove(struct thread *th);
+
+/* Thread queues: the run queues and each task's sendq and recvq. Inline:
+ * every IPC takes a thread off one and puts one on another. */
+static inline void tq_push(struct tqueue *q, struct thread *th)
+{
+	th->q = q;
+	th->next = NULL;
+	th->prev = q->tail;
+	if (q->tail)
+		q->tail->next = th;
+	else
+		q->head = th;
+	q->tail = th;
+}
+
+/* Remove th from its queue, if it is on one. */
+static inline void tq_remove(struct thread *th)
+{
+	struct tqueue *q = th->q;
+	if (!q)
+		return;
+	if (th->prev)
+		th->prev->next = th->next;
+	else
+		q->head = th->next;
+	if (th->next)
+		th->next->prev = th->prev;
+	else
+		q->tail = th->prev;
+	th->q = NULL;
+	if (q->runq_bit && !q->head)
+		runq_mask &= ~q->runq_bit;
+}
 uint64_t now_ns(void);
 
 /* ipc.c */

@@ -16,44 +16,17 @@
  */
 #include "kernel.h"
 
-static struct tqueue runq[NPRIO];   /* one FIFO per priority */
+#define RUNQ(p) { .runq_bit = 1U << (p) }
+_Static_assert(NPRIO == 8, "one RUNQ() per priority");
+static struct tqueue runq[NPRIO] = {   /* one FIFO per priority */
+	RUNQ(0), RUNQ(1), RUNQ(2), RUNQ(3), RUNQ(4), RUNQ(5), RUNQ(6), RUNQ(7),
+};
 uint32_t runq_mask;                 /* bit p set: runq[p] is not empty */
 bool tick_report;                   /* test=ticks: say when ticks arrive */
 
 uint64_t now_ns(void)
 {
 	return rdtime() * (1000000000UL / timebase);
-}
-
-NOFRAME void tq_push(struct tqueue *q, struct thread *th)
-{
-	th->q = q;
-	th->next = NULL;
-	th->prev = q->tail;
-	if (q->tail)
-		q->tail->next = th;
-	else
-		q->head = th;
-	q->tail = th;
-}
-
-/* Remove th from its queue, if it is on one. */
-NOFRAME void tq_remove(struct thread *th)
-{
-	struct tqueue *q = th->q;
-	if (!q)
-		return;
-	if (th->prev)
-		th->prev->next = th->next;
-	else
-		q->head = th->next;
-	if (th->next)
-		th->next->prev = th->prev;
-	else
-		q->tail = th->prev;
-	th->q = NULL;
-	if (q >= runq && q < runq + NPRIO && !q->head)
-		runq_mask &= ~(1U << (q - runq));
 }
 
 static __attribute__((unused)) bool may_run_on(struct thread *th, int hart)
@@ -162,7 +135,7 @@ void sched_unblock(struct thread *th, int64_t result)
 /* Make th the thread this hart runs, lock still held: its address space
  * (no TLB flush: each task has its own ASID and the kernel's entries are
  * global) and its FPU state. trap_user's direct switch enters it so. */
-void sched_enter(struct thread *th)
+NOFRAME void sched_enter(struct thread *th)
 {
 	struct cpu *c = mycpu();
 	if (MICA_TRACE && th->ipc_wait)
