@@ -23,21 +23,25 @@ void *memset(void *d, int c, size_t n)
 	return d;
 }
 
-/* Copies 8 bytes at a time when both pointers allow it: bulk IPC and the
- * ELF loader move whole pages through here. */
+/* Copies 64 bytes a step when both pointers allow it: bulk IPC, the file
+ * system's blocks and the ELF loader move whole pages through here, and a
+ * page then costs about one instruction per 8 bytes loaded or stored. */
 void *memcpy(void *d, const void *s, size_t n)
 {
 	uint8_t *dp = d;
 	const uint8_t *sp = s;
-	if ((((uintptr_t)dp | (uintptr_t)sp) & 7) == 0) {
-		for (; n >= 32; n -= 32, dp += 32, sp += 32) {
-			uint64_t a = ((const uint64_t *)sp)[0], b = ((const uint64_t *)sp)[1];
-			uint64_t c = ((const uint64_t *)sp)[2], e = ((const uint64_t *)sp)[3];
-			((uint64_t *)dp)[0] = a;
-			((uint64_t *)dp)[1] = b;
-			((uint64_t *)dp)[2] = c;
-			((uint64_t *)dp)[3] = e;
+	if ((((uintptr_t)dp | (uintptr_t)sp) & 7) == 0 && n >= 64) {
+		const uint64_t *s8 = (const uint64_t *)sp, *end = s8 + n / 64 * 8;
+		uint64_t *d8 = (uint64_t *)dp;
+		for (; s8 != end; s8 += 8, d8 += 8) {
+			uint64_t w0 = s8[0], w1 = s8[1], w2 = s8[2], w3 = s8[3];
+			uint64_t w4 = s8[4], w5 = s8[5], w6 = s8[6], w7 = s8[7];
+			d8[0] = w0, d8[1] = w1, d8[2] = w2, d8[3] = w3;
+			d8[4] = w4, d8[5] = w5, d8[6] = w6, d8[7] = w7;
 		}
+		sp = (const uint8_t *)s8;
+		dp = (uint8_t *)d8;
+		n %= 64;
 	}
 	while (n--)
 		*dp++ = *sp++;
