@@ -132,21 +132,28 @@ void sched_unblock(struct thread *th, int64_t result)
 	sched_ready(th);
 }
 
+/* The steps of sched_enter that most switches skip. */
+static __attribute__((noinline)) void enter_rare(struct cpu *c, struct thread *th)
+{
+	if (c->fp_owner)
+		fp_switch(th);
+	if (MICA_TRACE && th->ipc_wait)
+		trace_resume(th);   /* it blocked in IPC while the trace was on */
+}
+
 /* Make th the thread this hart runs, lock still held: its address space
  * (no TLB flush: each task has its own ASID and the kernel's entries are
  * global) and its FPU state. trap_user's direct switch enters it so. */
 NOFRAME void sched_enter(struct thread *th)
 {
 	struct cpu *c = mycpu();
-	if (MICA_TRACE && th->ipc_wait)
-		trace_resume(th);   /* it blocked in IPC while the trace was on */
 	th->state = T_RUNNING;
 	th->cpu = c;
 	c->cur = th;
 	c->need_resched = false;
 	vm_switch(th->task->satp);
-	if (c->fp_owner)
-		fp_switch(th);
+	if (c->fp_owner || (MICA_TRACE && th->ipc_wait))
+		enter_rare(c, th);   /* a tail call: sched_enter itself saves no registers */
 }
 
 /* Enter user mode in th on this hart. */

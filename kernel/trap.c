@@ -154,9 +154,12 @@ NOFRAME struct trap_exit trap_user(struct thread *t)
 		bkl_unlock();   /* sstatus still says: back to U-mode */
 		return (struct trap_exit){ t, t };
 	}
+	/* t stopped and handed this hart to r (sched_wake_local, or the IPC fast
+	 * path): r is T_RUNNABLE and on no queue, since nothing that ran after
+	 * the hand-over touched it. */
 	struct thread *r = c->next;
-	if (r && r->state == T_RUNNABLE && !r->q) {
-		c->next = NULL;     /* t stopped and handed this hart to r (sched_wake_local) */
+	if (r) {
+		c->next = NULL;
 		sched_enter(r);
 		return (struct trap_exit){ r, t };
 	}
