@@ -36,6 +36,17 @@ static void send_right_take(struct task *from, struct task *to)
 	from->send_rights[s / 64] &= ~(1UL << (s % 64));
 }
 
+/* The live thread with this ID (or sender word), or NULL. Given to lab
+ * ipc; the reference's reply_target needs less (see there). */
+static inline __attribute__((unused)) struct thread *thread_lookup(uint64_t tid)
+{
+	struct task *t = task_lookup(TID_TASK(tid));
+	if (!t)
+		return NULL;
+	struct thread *th = &t->threads[SENDER_TID(tid) % TASK_MAX_THREADS];
+	return (th->state == T_FREE || th->state == T_DYING) ? NULL : th;
+}
+
 /* The labels only the kernel sends (a notification, a page fault): a
  * receiver could not tell a thread's forgery from the real thing. */
 static inline bool kernel_label(uint64_t label)
@@ -117,8 +128,9 @@ static inline struct thread *reply_target(struct thread *t)
 	uint64_t w = t->regs[R_A1];
 	struct thread *c = &tasks[TID_TASK(w) % NTASK].threads[SENDER_TID(w) % TASK_MAX_THREADS];
 	asm("" : "+r"(c));   /* computed once: GCC would redo the multiplications at each use */
-	/* The slot named by w, whatever lives there: only a live thread waits
-	 * in T_REPLY, and its sender word names its task, generation included. */
+	/* The slot named by w, whatever lives there: thread_lookup's checks are
+	 * implied, since only a live thread waits in T_REPLY, and its sender
+	 * word names its task, generation included. */
 	if (c->state != T_REPLY || sender_word(c) != w || c->ipc_peer != t->task->id)
 		return NULL;
 	return c;

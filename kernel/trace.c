@@ -293,7 +293,7 @@ int64_t sys_trace(struct thread *t)
 	case TRACE_OFF:
 		trace_on = false;
 		ipc_fastpath_trace(false);
-		for (int i = 0; i < NTASK; i++)   /* sched_switch does not look */
+		for (int i = 0; i < NTASK; i++)   /* no receipt is owed any more */
 			for (int j = 0; j < TASK_MAX_THREADS; j++)
 				tasks[i].threads[j].ipc_wait = 0;
 		return was;
