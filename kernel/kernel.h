@@ -156,7 +156,6 @@ extern struct task tasks[NTASK];
 extern int ncpu;
 extern uint64_t timebase;     /* time CSR ticks per second */
 extern uint64_t ram_end;      /* end of the RAM Mica uses */
-extern char bootargs[256];
 extern uint64_t boot_instret;  /* the boot hart's instret at kernel entry */
 extern uint64_t kpool_pages;   /* size of the kernel pool */
 
@@ -169,16 +168,13 @@ static inline struct cpu *mycpu(void)
 
 /* printf.c */
 void kprintf(const char *fmt, ...);
-void kvprintf(const char *fmt, va_list ap);
 noreturn void panic(const char *fmt, ...);
 void backtrace(uint64_t fp);
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
-void console_write(const char *s, size_t n);
 
 /* string.c */
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strncmp(const char *a, const char *b, size_t n);
 char *strncpy_z(char *d, const char *s, size_t n);
@@ -297,7 +293,6 @@ static inline bool sched_higher_runnable(int prio)
 }
 void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms);
 void sched_unblock(struct thread *th, int64_t result);
-noreturn void sched_run(struct thread *th);
 void sched_enter(struct thread *th);
 noreturn void schedule(void);
 void sched_tick(void);
@@ -336,7 +331,6 @@ static inline void tq_remove(struct thread *th)
 	if (q->runq_bit && !q->head)
 		runq_mask &= ~q->runq_bit;
 }
-uint64_t now_ns(void);
 
 /* ipc.c */
 int64_t sys_ipc(struct thread *t);
@@ -349,31 +343,26 @@ void ipc_timeout(struct thread *th);
 
 /* trace.c: the IPC trace and who waits on whom. TRACE(kind, ...) records
  * an event when tracing is on: one load and one branch when it is off,
- * nothing at all in a kernel built with MICA_TRACE=0. */
+ * nothing at all in a kernel built with MICA_TRACE=0. There TRACING() is
+ * the constant false, and GCC compiles no call it guards (at any -O), so
+ * the hooks called only under TRACING() or MICA_TRACE need no stubs. */
 #ifndef MICA_TRACE
 #define MICA_TRACE 1
 #endif
-#if MICA_TRACE
 extern bool trace_on;
-#define TRACING() __builtin_expect(trace_on, 0)
+#define TRACING() (MICA_TRACE && __builtin_expect(trace_on, 0))
+#if MICA_TRACE
 #define TRACE_SINCE(th) ((th)->since = rdtime())
+#else
+#define TRACE_SINCE(th) ((void)(th))
+#endif
 void trace_event(int kind, int op, uint64_t src, uint64_t dst, uint64_t label, uint64_t w0,
                  uint64_t w1, int64_t val);
-#else
-#define TRACING() false
-#define TRACE_SINCE(th) ((void)(th))
-static inline void trace_event(int kind, int op, uint64_t src, uint64_t dst, uint64_t label,
-                               uint64_t w0, uint64_t w1, int64_t val)
-{
-	(void)kind; (void)op; (void)src; (void)dst; (void)label; (void)w0; (void)w1; (void)val;
-}
-#endif
 #define TRACE(...) do { if (TRACING()) trace_event(__VA_ARGS__); } while (0)
 int64_t sys_trace(struct thread *t);
 void trace_ipc_begin(struct thread *t);
 void trace_ipc_end(struct thread *t, uint64_t op, int err);
 void trace_resume(struct thread *th);
-int trace_waits(void);
 void trace_panic(void);
 void trace_init(void);
 

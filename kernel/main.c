@@ -11,7 +11,7 @@ struct cpu cpus[NCPU];
 int ncpu;
 uint64_t timebase;
 uint64_t ram_end;
-char bootargs[256];
+static char bootargs[256];
 uint64_t boot_instret;
 uint64_t kpool_pages;
 static int harts_up;   /* harts that finished booting (under the bkl) */

@@ -22,7 +22,7 @@ static void uart_putc(char c)
 }
 
 /* Write n bytes to the console; a '\n' becomes "\r\n" for terminals. */
-void console_write(const char *s, size_t n)
+static void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
@@ -43,7 +43,7 @@ static void out(void *ctx, char c)
 	o->buf[o->n++] = c;
 }
 
-void kvprintf(const char *fmt, va_list ap)
+static void kvprintf(const char *fmt, va_list ap)
 {
 	struct outbuf o = { .n = 0 };
 	/* One lock around the whole message keeps harts' lines apart; a

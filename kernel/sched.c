@@ -24,11 +24,6 @@ static struct tqueue runq[NPRIO] = {   /* one FIFO per priority */
 uint32_t runq_mask;                 /* bit p set: runq[p] is not empty */
 bool tick_report;                   /* test=ticks: say when ticks arrive */
 
-uint64_t now_ns(void)
-{
-	return rdtime() * (1000000000UL / timebase);
-}
-
 static __attribute__((unused)) bool may_run_on(struct thread *th, int hart)
 {
 	return th->hart < 0 || th->hart == hart;
@@ -157,7 +152,7 @@ NOFRAME void sched_enter(struct thread *th)
 }
 
 /* Enter user mode in th on this hart. */
-void sched_run(struct thread *th)
+static noreturn void sched_run(struct thread *th)
 {
 	sched_enter(th);
 	bkl_unlock();   /* sstatus says "sret to U-mode, interrupts on": see trap_inithart */

@@ -251,10 +251,11 @@ static int64_t sys_irq_ack(struct thread *t)
 	return irq_ack(t->task, ARG(t, 0));
 }
 
+/* SYS_TIME: nanoseconds since boot. */
 static int64_t sys_time(struct thread *t)
 {
 	(void)t;
-	return (int64_t)now_ns();
+	return (int64_t)(rdtime() * (1000000000UL / timebase));
 }
 
 static int64_t sys_task_alive(struct thread *t)

@@ -334,9 +334,6 @@ int64_t sys_trace(struct thread *t)
 	(void)t;
 	return -ENOSYS;
 }
-void trace_ipc_begin(struct thread *t) { (void)t; }
-void trace_ipc_end(struct thread *t, uint64_t op, int err) { (void)t; (void)op; (void)err; }
-void trace_resume(struct thread *th) { (void)th; }
 void trace_panic(void) {}
 void trace_init(void) {}
 
