@@ -13,20 +13,7 @@
 #define PLIC_THRESHOLD(ctx)  (PLIC + 0x200000 + 0x1000 * (ctx))
 #define PLIC_CLAIM(ctx)      (PLIC + 0x200004 + 0x1000 * (ctx))
 
-/* Each hart's S-mode context, from the device tree (fdt.c); QEMU virt's
- * order, an M-mode then an S-mode context per hart, if the tree says none. */
-static int sctx_of[NCPU];
-
-void plic_contexts(const struct fdt_info *fdt)
-{
-	for (int i = 0; i < NCPU; i++)
-		sctx_of[i] = 2 * i + 1;
-	for (int i = 0; i < fdt->nharts; i++)
-		if (fdt->harts[i] < NCPU && fdt->plic_sctx[i] >= 0)
-			sctx_of[fdt->harts[i]] = fdt->plic_sctx[i];
-}
-
-#define PLIC_SCTX(hartid)    sctx_of[hartid]
+static int sctx_of[NCPU];   /* the PLIC context of each hart ID's S-mode */
 
 static struct {
 	struct task *owner;   /* the driver task, or NULL */
@@ -40,8 +27,16 @@ static volatile uint32_t *reg(uint64_t pa)
 	return PA2KVA(pa);
 }
 
-void plic_init(void)
+/* Each hart's S-mode context from the device tree (fdt.c), or in QEMU
+ * virt's order (an M-mode then an S-mode context per hart) where it says
+ * none; no source is in service yet. */
+void plic_init(const struct fdt_info *fdt)
 {
+	for (int i = 0; i < NCPU; i++)
+		sctx_of[i] = 2 * i + 1;
+	for (int i = 0; i < fdt->nharts; i++)
+		if (fdt->harts[i] < NCPU && fdt->plic_sctx[i] >= 0)
+			sctx_of[fdt->harts[i]] = fdt->plic_sctx[i];
 	for (int i = 0; i < NIRQ; i++)
 		irqs[i].claimed_ctx = -1;
 }
@@ -49,14 +44,14 @@ void plic_init(void)
 /* This hart's S-mode context takes every source of priority > 0. */
 void plic_inithart(void)
 {
-	*reg(PLIC_THRESHOLD(PLIC_SCTX(mycpu()->hartid))) = 0;
+	*reg(PLIC_THRESHOLD(sctx_of[mycpu()->hartid])) = 0;
 }
 
 static void plic_enable(uint64_t irq, bool on)
 {
 	*reg(PLIC_PRIORITY(irq)) = on ? 1 : 0;
 	for (int i = 0; i < ncpu; i++) {
-		volatile uint32_t *en = reg(PLIC_ENABLE(PLIC_SCTX(cpus[i].hartid))) + irq / 32;
+		volatile uint32_t *en = reg(PLIC_ENABLE(sctx_of[cpus[i].hartid])) + irq / 32;
 		*en = on ? (*en | (1U << (irq % 32))) : (*en & ~(1U << (irq % 32)));
 	}
 }
@@ -64,7 +59,7 @@ static void plic_enable(uint64_t irq, bool on)
 /* Claim pending interrupts and notify their drivers. */
 void irq_dispatch(void)
 {
-	int ctx = PLIC_SCTX(mycpu()->hartid);
+	int ctx = sctx_of[mycpu()->hartid];
 	uint32_t irq;
 	while ((irq = *reg(PLIC_CLAIM(ctx))) != 0) {
 		if (irq < NIRQ && irqs[irq].owner) {

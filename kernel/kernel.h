@@ -373,8 +373,7 @@ bool fp_trap(struct thread *t);
 uint64_t fp_stats(void);
 
 /* irq.c */
-void plic_init(void);
-void plic_contexts(const struct fdt_info *fdt);
+void plic_init(const struct fdt_info *fdt);
 void plic_inithart(void);
 void irq_dispatch(void);
 int irq_register(struct task *t, uint64_t irq, uint64_t bit);

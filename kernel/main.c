@@ -184,8 +184,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	kvm_init(mem_end);
 	kvm_inithart();
 	kprintf("vm: kernel page table on, %lu KiB kernel pool\n", kalloc_free_pages() * 4);
-	plic_init();
-	plic_contexts(&fdt);
+	plic_init(&fdt);
 	trap_inithart();
 	plic_inithart();
 
