@@ -54,12 +54,10 @@ void fp_leave(struct cpu *c)
 void fp_switch(struct thread *th)
 {
 	struct cpu *c = mycpu();
-	if (c->fp_owner == th && th->fp_cpu == c) {
-		if (!(csr_read(sstatus) & SSTATUS_FS))
-			csr_set(sstatus, FS_CLEAN);   /* still its registers: no trap, no load */
-	} else {
+	if (c->fp_owner != th || th->fp_cpu != c)
 		fp_leave(c);
-	}
+	else if (!(csr_read(sstatus) & SSTATUS_FS))
+		csr_set(sstatus, FS_CLEAN);   /* still its registers: no trap, no load */
 }
 
 /* An illegal-instruction trap of t: if the FPU was off, t wants it. Load

@@ -21,7 +21,6 @@
 #include <mica/layout.h>   /* USER_TOP and the user half */
 
 #define KERNBASE      0xffffffc000000000UL   /* first address of the upper half */
-#define KERNEL_PA     0x80200000UL            /* where OpenSBI enters us */
 #define RAM_BASE      0x80000000UL
 
 #define UART0         0x10000000UL
@@ -31,7 +30,6 @@
 #define VIRTIO0_IRQ   1
 #define PLIC          0x0c000000UL
 #define PLIC_SIZE     0x400000UL
-
 
 #define PA2KVA(pa)    ((void *)((uint64_t)(pa) + KERNBASE))
 #define KVA2PA(va)    ((uint64_t)(va) - KERNBASE)

@@ -13,11 +13,9 @@
 #define csr_clear(csr, v) asm volatile("csrc " #csr ", %0" :: "rK"((uint64_t)(v)))
 
 /* sstatus (4.1.1) */
-#define SSTATUS_SIE   (1UL << 1)
 #define SSTATUS_SPIE  (1UL << 5)
 #define SSTATUS_SPP   (1UL << 8)
 #define SSTATUS_FS    (3UL << 13)
-#define SSTATUS_SUM   (1UL << 18)
 
 /* sie / sip (4.1.3) */
 #define SIE_SSIE  (1UL << 1)   /* software interrupt: our IPIs */
@@ -58,7 +56,6 @@
 #define PTE_LEAF(pte)   ((pte) & (PTE_R | PTE_W | PTE_X))
 #define PGSIZE          4096UL
 #define PGROUNDUP(a)    (((a) + PGSIZE - 1) & ~(PGSIZE - 1))
-#define PGROUNDDOWN(a)  ((a) & ~(PGSIZE - 1))
 #define VPN(va, level)  (((va) >> (12 + 9 * (level))) & 0x1ff)
 
 static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero" ::: "memory"); }

@@ -12,17 +12,15 @@
 
 struct sbiret { long error, value; };
 
-static struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1,
-                              uint64_t a2, uint64_t a3, uint64_t a4)
+/* (No call Mica makes takes more than three arguments.) */
+static struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	register uint64_t r0 asm("a0") = a0;
 	register uint64_t r1 asm("a1") = a1;
 	register uint64_t r2 asm("a2") = a2;
-	register uint64_t r3 asm("a3") = a3;
-	register uint64_t r4 asm("a4") = a4;
 	register uint64_t r6 asm("a6") = fid;
 	register uint64_t r7 asm("a7") = ext;
-	asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r4), "r"(r6), "r"(r7) : "memory");
+	asm volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r6), "r"(r7) : "memory");
 	return (struct sbiret){ (long)r0, (long)r1 };
 }
 
@@ -30,7 +28,7 @@ static struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t 
  * this also clears the pending one. */
 void sbi_set_timer(uint64_t when)
 {
-	sbi_call(SBI_EXT_TIME, 0, when, 0, 0, 0, 0);
+	sbi_call(SBI_EXT_TIME, 0, when, 0, 0);
 }
 
 /* LAB boot BEGIN */
@@ -38,7 +36,7 @@ void sbi_set_timer(uint64_t when)
  * Returns 0 or the SBI error. */
 int sbi_hart_start(uint64_t hartid, uint64_t addr, uint64_t opaque)
 {
-	return (int)sbi_call(SBI_EXT_HSM, 0, hartid, addr, opaque, 0, 0).error;
+	return (int)sbi_call(SBI_EXT_HSM, 0, hartid, addr, opaque).error;
 }
 /* LAB boot ELSE
 int sbi_hart_start(uint64_t hartid, uint64_t addr, uint64_t opaque)
@@ -51,13 +49,13 @@ int sbi_hart_start(uint64_t hartid, uint64_t addr, uint64_t opaque)
 /* Raise a supervisor software interrupt on the harts in the mask (SBI 7.1). */
 void sbi_send_ipi(uint64_t hart_mask)
 {
-	sbi_call(SBI_EXT_IPI, 0, hart_mask, 0, 0, 0, 0);
+	sbi_call(SBI_EXT_IPI, 0, hart_mask, 0, 0);
 }
 
 /* Power off (SBI 10.1): shutdown, with reason "system failure" if asked. */
 void sbi_shutdown(bool failure)
 {
-	sbi_call(SBI_EXT_SRST, 0, 0, failure ? 1 : 0, 0, 0, 0);
+	sbi_call(SBI_EXT_SRST, 0, 0, failure ? 1 : 0, 0);
 	for (;;)
 		wfi();
 }
