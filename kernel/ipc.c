@@ -172,13 +172,11 @@ static int deliver(struct thread *s, struct thread *r)
  * waits for the reply from the receiver's task. */
 static void sender_done(struct thread *s, struct task *receiver)
 {
-	tq_remove(s);
 	if (wants_reply(s)) {
+		tq_remove(s);
 		await_reply(s, receiver);   /* its timeout, if any, covers the reply too */
 	} else {
-		s->deadline = 0;
-		s->regs[R_A0] = 0;
-		sched_ready(s);
+		sched_unblock(s, 0);   /* a SEND: done, result 0 */
 	}
 }
 
@@ -251,9 +249,10 @@ static int ipc_recv(struct thread *t, uint64_t timeout)
 static int ipc_reply(struct thread *t)
 {
 	struct thread *c = reply_target(t);
+	int err = 0;
 	if (!c)
 		return -ESRCH;
-	if (c->faulting) {
+	if (c->faulting) {   /* the pager mapped the page (c retries the access), or refused */
 		c->faulting = false;
 		if ((int64_t)t->regs[R_A2] < 0) {
 			kprintf("task %lu (%s): page fault at %p not resolved by its pager: killed\n",
@@ -261,14 +260,10 @@ static int ipc_reply(struct thread *t)
 			task_destroy(c->task, -1);
 			return 0;
 		}
-		c->deadline = 0;
-		sched_wake_local(c);
-		return 0;
-	}
-	int err = deliver(t, c);
-	c->deadline = 0;
-	if (err)
+	} else if ((err = deliver(t, c)) != 0) {
 		c->regs[R_A0] = (uint64_t)(int64_t)err;
+	}
+	c->deadline = 0;
 	sched_wake_local(c);
 	return err;
 }
@@ -478,11 +473,10 @@ void ipc_page_fault(struct thread *t, uint64_t addr, int kind)
 void ipc_timeout(struct thread *th)
 {
 	TRACE(TR_TIMEOUT, th->state, th->id, 0, 0, 0, 0, 0);
-	if (th->faulting) {   /* only a reply ends a fault */
+	if (th->faulting)   /* only a reply ends a fault */
 		th->deadline = 0;
-		return;
-	}
-	sched_unblock(th, th->state == T_SLEEP ? 0 : -ETIMEDOUT);
+	else
+		sched_unblock(th, th->state == T_SLEEP ? 0 : -ETIMEDOUT);
 }
 
 /* Task t died: every thread blocked on it (sending to it, waiting for its
