@@ -169,17 +169,12 @@ static void tell_pager(struct task *t)
  * descendants' dies_with, from being reused.) */
 static void task_reclaim(struct task *t)
 {
-	if (t->dies_with) {   /* died with an ancestor, which reports for all */
-		if (t->pagetable && !still_running(t)) {
-			vm_free(t->pagetable);
-			t->pagetable = NULL;
-		}
-		return;
-	}
-	if (!t->pagetable || tree_running(t))
+	if (!t->pagetable || (t->dies_with ? still_running(t) : tree_running(t)))
 		return;
 	vm_free(t->pagetable);
 	t->pagetable = NULL;
+	if (t->dies_with)
+		return;   /* died with an ancestor, which reports for all */
 	if (t->state == TASK_ZOMBIE && t->parent && t->parent->state == TASK_ALIVE)
 		ipc_notify(t->parent, NOTIFY_CHILD_EXIT);
 	tell_pager(t);
