@@ -210,7 +210,7 @@ uint64_t kalloc_free_pages(void);
 void kvm_init(uint64_t mem_end);
 void kvm_inithart(void);
 uint64_t kernel_satp(void);
-uint64_t *kernel_pagetable(void);
+extern uint64_t *kpagetable;   /* the kernel page table */
 uint64_t *vm_create(void);
 uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge);
 int vm_map(uint64_t *pt, uint64_t va, uint64_t pa, uint64_t perm, struct task *charge);

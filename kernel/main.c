@@ -93,7 +93,7 @@ static void boot_selftests(uint64_t mem_end)
 {
 	const char *test = bootarg("test");
 	if (bootarg("ptdump"))
-		vm_dump(kernel_pagetable());
+		vm_dump(kpagetable);
 	if (!test)
 		return;
 	tick_report = strncmp(test, "ticks", 5) == 0;
