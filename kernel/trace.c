@@ -112,7 +112,8 @@ void trace_resume(struct thread *th)
 	th->ipc_wait = 0;
 }
 
-static void trace_dump(void)
+/* Print the trace; returns the number of events printed. */
+static uint64_t trace_dump(void)
 {
 	uint64_t next[NCPU], total = 0, lost = 0;
 	for (int h = 0; h < ncpu; h++) {
@@ -139,6 +140,7 @@ static void trace_dump(void)
 		        e->kind, e->op, e->src, e->dst, e->label, e->w0, e->w1, (uint64_t)e->val);
 	}
 	kprintf("trace: end\n");
+	return total;
 }
 
 /* Print the trace if it was on when the kernel panicked. */
@@ -178,20 +180,15 @@ static const char *const state_names[] = {
 	[T_SLEEP] = "sleeping", [T_DYING] = "dying",
 };
 
-static const char *name_of(uint64_t id)
-{
-	struct task *t = task_lookup(id);
-	return t ? t->name : "?";
-}
-
 static void print_thread(struct thread *th, uint64_t now)
 {
 	kprintf("  %lu %s: thread %lu %s", th->task->id, th->task->name, th->id,
 	        state_names[th->state]);
 	if (th->state == T_SEND || th->state == T_REPLY || th->state == T_RECV) {
 		uint64_t peer = th->state == T_RECV ? th->regs[R_T0] : th->ipc_peer;
+		struct task *p = task_lookup(peer);
 		if (peer)
-			kprintf(" %lu (%s)", peer, name_of(peer));
+			kprintf(" %lu (%s)", peer, p ? p->name : "?");
 		else
 			kprintf(" anyone");
 		if (th->faulting)
@@ -219,7 +216,6 @@ int trace_waits(void)
 	kprintf("waits: at %lu ms\n", now / (timebase / 1000));
 	for (int i = 0; i < NTASK; i++) {
 		struct task *t = &tasks[i];
-		progress[i] = true;   /* until a live thread is found, none waiting on a task */
 		mark[i] = -1;
 		if (t->state == TASK_ZOMBIE)
 			kprintf("  %lu %s: exited (%d), not yet reaped\n", t->id, t->name, t->exit_code);
@@ -300,16 +296,12 @@ int64_t sys_trace(struct thread *t)
 	case TRACE_ON:
 		return trace_start() < 0 ? -ENOMEM : was;
 	case TRACE_CLEAR:
-		for (int h = 0; h < ncpu; h++)
-			recorded[h] = 0;
+		memset(recorded, 0, sizeof(recorded));
 		return 0;
 	case TRACE_DUMP: {
 		trace_on = false;   /* so the dump does not record itself */
-		trace_dump();
+		uint64_t n = trace_dump();
 		trace_on = was;
-		uint64_t n = 0;
-		for (int h = 0; h < ncpu; h++)
-			n += recorded[h] < TRACE_EVENTS_PER_HART ? recorded[h] : TRACE_EVENTS_PER_HART;
 		return (int64_t)n;
 	}
 	case TRACE_WAITS:
