@@ -68,16 +68,12 @@ void fmt_format(put_fn put, void *ctx, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
-			put_num(put, ctx, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, false,
-			        width, pad);
-			break;
 		case 'x':
-			put_num(put, ctx, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, false,
-			        width, pad);
+			put_num(put, ctx, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
+			        *fmt == 'u' ? 10 : 16, false, width, pad);
 			break;
 		case 'p':
-			put(ctx, '0');
-			put(ctx, 'x');
+			put_str(put, ctx, "0x", 0, false);
 			put_num(put, ctx, (uint64_t)va_arg(ap, void *), 16, false, 16, '0');
 			break;
 		case 's':
