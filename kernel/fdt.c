@@ -40,27 +40,23 @@ static bool starts_with(const char *s, const char *prefix)
 static void fdt_prop(struct fdt_info *info, const char *const *n, int depth,
                      const char *name, const uint8_t *val, uint32_t len)
 {
-	const char *n1 = n[1], *n2 = n[2];
-	if (depth == 1 && starts_with(n1, "memory") && !strncmp(name, "reg", 4) && len >= 16) {
+	bool cpus = !strcmp(n[1], "cpus"), cpu = cpus && depth >= 2 && starts_with(n[2], "cpu@");
+	if (depth == 1 && starts_with(n[1], "memory") && !strcmp(name, "reg") && len >= 16) {
 		if (info->mem_size == 0) {   /* the first bank; QEMU virt has one */
 			info->mem_base = be64(val);
 			info->mem_size = be64(val + 8);
 		}
-	} else if (depth == 1 && !strncmp(n1, "chosen", 7) && !strncmp(name, "bootargs", 9)) {
+	} else if (depth == 1 && !strcmp(n[1], "chosen") && !strcmp(name, "bootargs")) {
 		info->bootargs = (const char *)val;
-	} else if (depth == 1 && !strncmp(n1, "cpus", 5) &&
-	           !strncmp(name, "timebase-frequency", 19) && len >= 4) {
+	} else if (depth == 1 && cpus && !strcmp(name, "timebase-frequency") && len >= 4) {
 		info->timebase = be32(val);
-	} else if (depth == 2 && !strncmp(n1, "cpus", 5) && starts_with(n2, "cpu@") &&
-	           !strncmp(name, "reg", 4) && len >= 4 && info->nharts < NCPU) {
+	} else if (depth == 2 && cpu && !strcmp(name, "reg") && len >= 4 && info->nharts < NCPU) {
 		info->harts[info->nharts++] = be32(val);
-	} else if (depth == 3 && !strncmp(n1, "cpus", 5) && starts_with(n2, "cpu@") &&
-	           starts_with(n[3], "interrupt-controller") && !strncmp(name, "phandle", 8) &&
-	           len >= 4 && info->nharts > 0) {
+	} else if (depth == 3 && cpu && starts_with(n[3], "interrupt-controller") &&
+	           !strcmp(name, "phandle") && len >= 4 && info->nharts > 0) {
 		info->intc[info->nharts - 1] = be32(val);   /* the cpu's reg came first */
-	} else if (depth == 2 && !strncmp(n1, "soc", 4) &&
-	           (starts_with(n2, "plic@") || starts_with(n2, "interrupt-controller@")) &&
-	           !strncmp(name, "interrupts-extended", 20)) {
+	} else if (depth == 2 && !strcmp(n[1], "soc") && !strcmp(name, "interrupts-extended") &&
+	           (starts_with(n[2], "plic@") || starts_with(n[2], "interrupt-controller@"))) {
 		info->plic_irqs = val;
 		info->plic_irqs_len = len;
 	}

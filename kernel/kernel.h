@@ -176,6 +176,7 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strncpy_z(char *d, const char *s, size_t n);
 
