@@ -62,13 +62,13 @@ static noreturn __attribute__((noinline)) void selftest_panic(void)
 
 /* Check the frame allocator: every page it hands out is aligned, zeroed,
  * inside RAM and distinct; all come back. */
-static void selftest_kalloc(uint64_t mem_end)
+static void selftest_kalloc(void)
 {
 	uint64_t before = kalloc_free_pages(), n = 0, bad = 0;
 	void *head = NULL;
 	for (void *p; (p = kalloc()) != NULL; n++) {
 		uint64_t pa = KVA2PA(p);
-		bad += pa % PGSIZE || pa < KVA2PA(kernel_end) || pa >= mem_end || ((uint64_t *)p)[7];
+		bad += pa % PGSIZE || pa < KVA2PA(kernel_end) || pa >= ram_end || ((uint64_t *)p)[7];
 		memset(p, 0x5a, PGSIZE);   /* a double allocation would be caught below */
 		*(void **)p = head;
 		head = p;
@@ -89,7 +89,7 @@ static void selftest_printf(void)
 	        "ab", -12, (void *)0x1234);
 }
 
-static void boot_selftests(uint64_t mem_end)
+static void boot_selftests(void)
 {
 	const char *test = bootarg("test");
 	if (bootarg("ptdump"))
@@ -98,7 +98,7 @@ static void boot_selftests(uint64_t mem_end)
 		return;
 	tick_report = strncmp(test, "ticks", 5) == 0;
 	if (strncmp(test, "kalloc", 6) == 0)
-		selftest_kalloc(mem_end);
+		selftest_kalloc();
 	if (strncmp(test, "printf", 6) == 0)
 		selftest_printf();
 	if (strncmp(test, "panic", 5) == 0)
@@ -111,7 +111,7 @@ static void boot_selftests(uint64_t mem_end)
 }
 
 /* The page the root task receives, describing what it owns. */
-static struct bootinfo *bootinfo_make(uint64_t pool_end, uint64_t mem_end)
+static struct bootinfo *bootinfo_make(uint64_t pool_end)
 {
 	struct bootinfo *bi = kalloc();
 	if (!bi)
@@ -120,7 +120,7 @@ static struct bootinfo *bootinfo_make(uint64_t pool_end, uint64_t mem_end)
 	bi->ncpus = ncpu;
 	bi->timebase = timebase;
 	bi->mem_base = pool_end;
-	bi->mem_size = mem_end - pool_end;
+	bi->mem_size = ram_end - pool_end;
 	bi->window_va = WINDOW_VA;
 	bi->bootfs_va = BOOTFS_VA;
 	bi->bootfs_size = bootfs_end - bootfs_start;
@@ -153,19 +153,15 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	bkl_lock();   /* harts started below wait here until boot is done */
 	if (fdt_parse(PA2KVA(dtb_pa), &fdt) < 0)
 		panic("no usable device tree at %p", (void *)dtb_pa);
-	ncpu = 0;
 	for (int i = 0; i < fdt.nharts; i++)
 		if (fdt.harts[i] < NCPU && (int)fdt.harts[i] + 1 > ncpu)
 			ncpu = (int)fdt.harts[i] + 1;
 	timebase = fdt.timebase ? fdt.timebase : 10000000;
 	if (fdt.bootargs)
 		strncpy_z(bootargs, fdt.bootargs, sizeof(bootargs));
-	uint64_t mem_end = fdt.mem_base + fdt.mem_size;
-	if (fdt.mem_size > MAX_RAM) {   /* the root's window of RAM must fit below USER_TOP */
+	if (fdt.mem_size > MAX_RAM)   /* the root's window of RAM must fit below USER_TOP */
 		kprintf("using %lu MiB of the %lu MiB of RAM\n", MAX_RAM >> 20, fdt.mem_size >> 20);
-		mem_end = fdt.mem_base + MAX_RAM;
-	}
-	ram_end = mem_end;
+	ram_end = fdt.mem_base + (fdt.mem_size > MAX_RAM ? MAX_RAM : fdt.mem_size);
 
 	kprintf("\nMica %s booting on hart %lu\n", MICA_VERSION, hartid);
 	kprintf("harts: %d, memory: %lu MiB at %p\n", fdt.nharts, fdt.mem_size >> 20,
@@ -177,11 +173,11 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	 * most KPOOL_MAX plus what the root task's window on all of RAM needs
 	 * in 4 KiB pages (a page of PTEs per 2 MiB); the root gets the rest. */
 	uint64_t pool_start = KVA2PA(kernel_end);
-	uint64_t pool = (mem_end - pool_start) / 4, most = KPOOL_MAX + (mem_end - fdt.mem_base) / 512;
+	uint64_t pool = (ram_end - pool_start) / 4, most = KPOOL_MAX + (ram_end - fdt.mem_base) / 512;
 	uint64_t pool_end = pool_start + PGROUNDUP(pool < most ? pool : most);
 	kalloc_init(pool_start, pool_end);
 	kpool_pages = kalloc_free_pages();
-	kvm_init(mem_end);
+	kvm_init(ram_end);
 	kvm_inithart();
 	kprintf("vm: kernel page table on, %lu KiB kernel pool\n", kalloc_free_pages() * 4);
 	plic_init(&fdt);
@@ -210,7 +206,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		kprintf("only %d of %d harts arrived\n", harts_up, expected);
 	ipc_init();
 	trace_init();
-	boot_selftests(mem_end);
+	boot_selftests();
 
 	/* The root task: the memory server, unless root=PROGRAM names another
 	 * (the graders boot test programs of labs 3-5 this way). */
@@ -223,7 +219,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		memcpy(name, root, n);
 		name[n] = 0;
 	}
-	if (!task_load_root(name, bootinfo_make(pool_end, mem_end)))
+	if (!task_load_root(name, bootinfo_make(pool_end)))
 		panic("cannot start the root task '%s'", name);
 	/* Every task's page-table quota must fit in what is left, so that no
 	 * task can starve the others of kernel memory. */
