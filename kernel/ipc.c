@@ -144,8 +144,14 @@ static inline struct thread *reply_target(struct thread *t)
  * part of the data. */
 static int deliver(struct thread *s, struct thread *r)
 {
-	uint64_t rop = r->regs[R_A0];
-	int64_t n = 0;
+	bool bulk = !s->faulting && (s->regs[R_A0] & IPC_BULK_SEND);
+	int64_t n = bulk ? (int64_t)s->regs[R_T3] : 0;
+	if (n > 0) {
+		if (!(r->regs[R_A0] & IPC_BULK_RECV) || (uint64_t)n > r->regs[R_T5])
+			return -EMSGSIZE;
+		if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
+			return -EFAULT;
+	}
 	if (s->faulting) {
 		r->regs[R_A1] = sender_word(s);
 		r->regs[R_A2] = LABEL_PAGE_FAULT;
@@ -154,14 +160,6 @@ static int deliver(struct thread *s, struct thread *r)
 		r->regs[R_A5] = s->fault[2];
 		r->regs[R_A6] = 0;
 	} else {
-		if (s->regs[R_A0] & IPC_BULK_SEND)
-			n = (int64_t)s->regs[R_T3];
-		if (n > 0) {
-			if (!(rop & IPC_BULK_RECV) || (uint64_t)n > r->regs[R_T5])
-				return -EMSGSIZE;
-			if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
-				return -EFAULT;
-		}
 		copy_message(s, r);
 	}
 	r->regs[R_A0] = n;
@@ -398,8 +396,7 @@ static __attribute__((noinline)) int64_t ipc_general(struct thread *t)
 			err = ipc_reply(t);
 			if (t->state != T_RUNNING)
 				return 0;   /* the reply ended our own task (a refused fault) */
-			if (!err)
-				t->regs[R_A0] = 0;
+			t->regs[R_A0] = 0;   /* (an error replaces it below) */
 			break;
 		case IPC_REPLY_RECV:
 			err = ipc_reply(t);
