@@ -56,11 +56,9 @@ void fmt_format(put_fn put, void *ctx, const char *fmt, va_list ap)
 		int width = 0;
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
-		bool lng = false;
-		while (*fmt == 'l') {
-			lng = true;
+		bool lng = *fmt == 'l';
+		while (*fmt == 'l')
 			fmt++;
-		}
 		switch (*fmt) {
 		case 'd': {
 			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);

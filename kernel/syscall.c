@@ -14,13 +14,12 @@ static int64_t sys_debug_write(struct thread *t)
 	uint64_t va = ARG(t, 0), len = ARG(t, 1);
 	if (len > 4096)
 		return -EINVAL;
-	for (uint64_t done = 0; done < len;) {
-		uint64_t n = len - done < 128 ? len - done : 128;
+	for (uint64_t done = 0, n; done < len; done += n) {
+		n = len - done < 128 ? len - done : 128;
 		if (copyin(t->task, buf, va + done, n) < 0)
 			return -EFAULT;
 		buf[n] = 0;
 		kprintf("%s", buf);
-		done += n;
 	}
 	return (int64_t)len;
 }

@@ -142,13 +142,11 @@ static bool still_running(struct task *t)
 	return false;
 }
 
-/* ... or a thread of a descendant that died with t? */
+/* ... or a thread of t or of a descendant that died with it? */
 static bool tree_running(struct task *t)
 {
-	if (still_running(t))
-		return true;
 	for (int i = 0; i < NTASK; i++)
-		if (tasks[i].dies_with == t && still_running(&tasks[i]))
+		if ((&tasks[i] == t || tasks[i].dies_with == t) && still_running(&tasks[i]))
 			return true;
 	return false;
 }

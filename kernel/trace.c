@@ -154,14 +154,12 @@ void trace_panic(void)
 
 /* ---- who waits on whom ---- */
 
-/* The slot of the live task th waits on without a timeout, or -1. */
+/* The slot of the live task th waits on without a timeout, or -1. (A
+ * receive's filter is 0 for anyone.) */
 static int waits_on(struct thread *th)
 {
-	uint64_t on = 0;
-	if (th->state == T_SEND || th->state == T_REPLY)
-		on = th->ipc_peer;
-	else if (th->state == T_RECV)
-		on = th->regs[R_T0];   /* the filter: 0 = anyone */
+	bool ipc = th->state == T_SEND || th->state == T_REPLY || th->state == T_RECV;
+	uint64_t on = !ipc ? 0 : th->state == T_RECV ? th->regs[R_T0] : th->ipc_peer;
 	return on && !th->deadline && task_lookup(on) ? (int)(on % NTASK) : -1;
 }
 
