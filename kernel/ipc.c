@@ -144,24 +144,24 @@ static inline struct thread *reply_target(struct thread *t)
  * part of the data. */
 static int deliver(struct thread *s, struct thread *r)
 {
-	bool bulk = !s->faulting && (s->regs[R_A0] & IPC_BULK_SEND);
-	int64_t n = bulk ? (int64_t)s->regs[R_T3] : 0;
-	if (n > 0) {
-		if (!(r->regs[R_A0] & IPC_BULK_RECV) || (uint64_t)n > r->regs[R_T5])
-			return -EMSGSIZE;
-		if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
-			return -EFAULT;
-	}
 	if (s->faulting) {
+		r->regs[R_A0] = 0;
 		r->regs[R_A1] = sender_word(s);
 		r->regs[R_A2] = LABEL_PAGE_FAULT;
 		r->regs[R_A3] = s->fault[0];
 		r->regs[R_A4] = s->fault[1];
 		r->regs[R_A5] = s->fault[2];
 		r->regs[R_A6] = 0;
-	} else {
-		copy_message(s, r);
+		return 0;
 	}
+	int64_t n = s->regs[R_A0] & IPC_BULK_SEND ? (int64_t)s->regs[R_T3] : 0;
+	if (n > 0) {
+		if (!(r->regs[R_A0] & IPC_BULK_RECV) || (uint64_t)n > r->regs[R_T5])
+			return -EMSGSIZE;
+		if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
+			return -EFAULT;
+	}
+	copy_message(s, r);
 	r->regs[R_A0] = n;
 	return 0;
 }
