@@ -8,10 +8,12 @@
  */
 #include "kernel.h"
 
-#define PLIC_PRIORITY(irq)   (PLIC + 4 * (irq))
-#define PLIC_ENABLE(ctx)     (PLIC + 0x2000 + 0x80 * (ctx))
-#define PLIC_THRESHOLD(ctx)  (PLIC + 0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx)      (PLIC + 0x200004 + 0x1000 * (ctx))
+/* The PLIC's registers, 32 bits each, through the direct map. */
+#define PLIC_REG(off)        ((volatile uint32_t *)PA2KVA(PLIC + (off)))
+#define PLIC_PRIORITY(irq)   PLIC_REG(4 * (irq))
+#define PLIC_ENABLE(ctx)     PLIC_REG(0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx)  PLIC_REG(0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)      PLIC_REG(0x200004 + 0x1000 * (ctx))
 
 static int sctx_of[NCPU];   /* the PLIC context of each hart ID's S-mode */
 
@@ -21,11 +23,6 @@ static struct {
 	int claimed_ctx;      /* context that claimed it, -1 if not in service */
 	bool orphaned;        /* its driver died while it was in service */
 } irqs[NIRQ];
-
-static volatile uint32_t *reg(uint64_t pa)
-{
-	return PA2KVA(pa);
-}
 
 /* Each hart's S-mode context from the device tree (fdt.c), or in QEMU
  * virt's order (an M-mode then an S-mode context per hart) where it says
@@ -44,14 +41,14 @@ void plic_init(const struct fdt_info *fdt)
 /* This hart's S-mode context takes every source of priority > 0. */
 void plic_inithart(void)
 {
-	*reg(PLIC_THRESHOLD(sctx_of[mycpu()->hartid])) = 0;
+	*PLIC_THRESHOLD(sctx_of[mycpu()->hartid]) = 0;
 }
 
 static void plic_enable(uint64_t irq, bool on)
 {
-	*reg(PLIC_PRIORITY(irq)) = on ? 1 : 0;
+	*PLIC_PRIORITY(irq) = on ? 1 : 0;
 	for (int i = 0; i < ncpu; i++) {
-		volatile uint32_t *en = reg(PLIC_ENABLE(sctx_of[cpus[i].hartid])) + irq / 32;
+		volatile uint32_t *en = PLIC_ENABLE(sctx_of[cpus[i].hartid]) + irq / 32;
 		*en = on ? (*en | (1U << (irq % 32))) : (*en & ~(1U << (irq % 32)));
 	}
 }
@@ -61,14 +58,14 @@ void irq_dispatch(void)
 {
 	int ctx = sctx_of[mycpu()->hartid];
 	uint32_t irq;
-	while ((irq = *reg(PLIC_CLAIM(ctx))) != 0) {
+	while ((irq = *PLIC_CLAIM(ctx)) != 0) {
 		if (irq < NIRQ && irqs[irq].owner) {
 			irqs[irq].claimed_ctx = ctx;
 			TRACE(TR_IRQ, 0, 0, irqs[irq].owner->id, irq, irqs[irq].bit, 0, 0);
 			ipc_notify(irqs[irq].owner, 1UL << irqs[irq].bit);
 		} else {
 			plic_enable(irq, false);   /* nobody wants it */
-			*reg(PLIC_CLAIM(ctx)) = irq;
+			*PLIC_CLAIM(ctx) = irq;
 		}
 	}
 }
@@ -103,7 +100,7 @@ int irq_ack(struct task *t, uint64_t irq)
 	if (irq >= NIRQ || irqs[irq].owner != t)
 		return -EINVAL;
 	if (irqs[irq].claimed_ctx >= 0) {
-		*reg(PLIC_CLAIM(irqs[irq].claimed_ctx)) = (uint32_t)irq;
+		*PLIC_CLAIM(irqs[irq].claimed_ctx) = (uint32_t)irq;
 		irqs[irq].claimed_ctx = -1;
 	}
 	return 0;
