@@ -22,14 +22,11 @@ _entry:
 	 * the hart may read the old one. Such a hart is a secondary. */
 	lla	t0, boot_claimed
 	li	t1, 1
-	amoswap.w t1, t1, (t0)
-	bnez	t1, secondary_entry
-	li	s1, 0			/* s1 = 0: boot hart */
-	j	1f
+	amoswap.w s1, t1, (t0)		/* s1 = 0: the boot hart; 1: a secondary */
+	j	boot_common
 	.globl secondary_entry
 secondary_entry:
 	li	s1, 1			/* s1 = 1: started by SBI HSM */
-1:
 boot_common:
 	csrw	sie, zero		/* no interrupts until C is ready */
 	csrw	sscratch, zero		/* sscratch = 0 means "in the kernel" (trap.S) */
