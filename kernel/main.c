@@ -116,18 +116,14 @@ static struct bootinfo *bootinfo_make(uint64_t pool_end)
 	struct bootinfo *bi = kalloc();
 	if (!bi)
 		panic("no memory for the boot info");
-	bi->magic = BOOTINFO_MAGIC;
-	bi->ncpus = ncpu;
-	bi->timebase = timebase;
-	bi->mem_base = pool_end;
-	bi->mem_size = ram_end - pool_end;
-	bi->window_va = WINDOW_VA;
-	bi->bootfs_va = BOOTFS_VA;
-	bi->bootfs_size = bootfs_end - bootfs_start;
-	bi->devs[0] = (struct bootinfo_dev){ "uart", UART0, PGSIZE, UART0_IRQ, 1 };
-	bi->devs[1] = (struct bootinfo_dev){ "virtio", VIRTIO0, VIRTIO_COUNT * PGSIZE,
-	                                     VIRTIO0_IRQ, VIRTIO_COUNT };
-	bi->ndevs = 2;
+	*bi = (struct bootinfo){
+		.magic = BOOTINFO_MAGIC, .ncpus = ncpu, .timebase = timebase,
+		.mem_base = pool_end, .mem_size = ram_end - pool_end, .window_va = WINDOW_VA,
+		.bootfs_va = BOOTFS_VA, .bootfs_size = bootfs_end - bootfs_start,
+		.devs = { { "uart", UART0, PGSIZE, UART0_IRQ, 1 },
+		          { "virtio", VIRTIO0, VIRTIO_COUNT * PGSIZE, VIRTIO0_IRQ, VIRTIO_COUNT } },
+		.ndevs = 2,
+	};
 	strncpy_z(bi->bootargs, bootargs, sizeof(bi->bootargs));
 	return bi;
 }

@@ -55,23 +55,18 @@ static struct task *task_alloc(const char *name)
 	return t;
 }
 
-/* Set up thread th to start at pc with stack sp, a0 = arg, at priority
- * prio, pinned to hart index `hart` (-1: any), and make it runnable. */
+/* Set up free thread th to start at pc with stack sp, a0 = arg, at
+ * priority prio, pinned to hart index `hart` (-1: any), and make it
+ * runnable. It keeps who it is (and its count of calls, so that a reply
+ * meant for the slot's last thread cannot reach it); the rest starts at 0. */
 static void thread_start(struct thread *th, uint64_t pc, uint64_t sp, uint64_t arg, int prio,
                          int hart)
 {
-	memset(th->regs, 0, sizeof(th->regs));
-	th->regs[R_PC] = pc;
-	th->regs[R_SP] = sp;
-	th->regs[R_A0] = arg;
-	th->prio = prio;
-	th->hart = hart;
-	th->slice = SLICE_TICKS;
-	th->deadline = 0;
-	th->faulting = false;
-	th->ipc_wait = 0;
-	th->fp_used = false;
-	th->fp_cpu = NULL;
+	*th = (struct thread){
+		.cpu = th->cpu, .task = th->task, .id = th->id, .token = th->token,
+		.regs = { [R_PC] = pc, [R_SP] = sp, [R_A0] = arg },
+		.prio = prio, .hart = hart, .slice = SLICE_TICKS,
+	};
 	sched_ready(th);
 }
 
@@ -283,6 +278,15 @@ int64_t task_wait(struct task *parent, uint64_t id, int *code)
 
 extern char bootfs_start[], bootfs_end[];
 
+/* Map the pages [pa, pa + size) at va in t with perm (no copy). */
+static int map_range(struct task *t, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
+{
+	for (uint64_t off = 0; off < size; off += PGSIZE)
+		if (vm_map(t->pagetable, va + off, pa + off, perm | PTE_U, NULL) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 /* Map fresh kernel-pool pages over [va, va + size) in t, copying `n`
  * bytes from src to the start. Returns 0 or -ENOMEM. */
 static int map_copy(struct task *t, uint64_t va, uint64_t size, const void *src, uint64_t n,
@@ -290,11 +294,9 @@ static int map_copy(struct task *t, uint64_t va, uint64_t size, const void *src,
 {
 	for (uint64_t off = 0; off < size; off += PGSIZE) {
 		uint8_t *page = kalloc();
-		if (!page)
-			return -ENOMEM;
-		if (off < n)
+		if (page && off < n)
 			memcpy(page, (const uint8_t *)src + off, n - off < PGSIZE ? n - off : PGSIZE);
-		if (vm_map(t->pagetable, va + off, KVA2PA(page), perm | PTE_U, NULL) < 0)
+		if (!page || map_range(t, va + off, KVA2PA(page), PGSIZE, perm) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -331,15 +333,6 @@ static int elf_load(struct task *t, const uint8_t *image, uint64_t size, uint64_
 	return -ENOSYS;
 }
    LAB trap END */
-
-/* Map the pages [pa, pa + size) at va in t with perm (no copy). */
-static int map_range(struct task *t, uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
-{
-	for (uint64_t off = 0; off < size; off += PGSIZE)
-		if (vm_map(t->pagetable, va + off, pa + off, perm | PTE_U, NULL) < 0)
-			return -ENOMEM;
-	return 0;
-}
 
 /* Create the root task from program `name` in the boot archive, hand it
  * the RAM in [mem_base, mem_end) and the devices, and start its thread.
