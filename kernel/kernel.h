@@ -387,7 +387,6 @@ void kmain_secondary(uint64_t hartid);
 const char *bootarg(const char *key);
 
 /* trap.c */
-void trap_kill(struct thread *t, uint64_t cause, uint64_t addr);
 void intr_dispatch(uint64_t pending);
 noreturn void trap_kernel(uint64_t *regs);
 

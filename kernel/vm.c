@@ -83,15 +83,13 @@ static void kvm_map_mega(uint64_t va, uint64_t pa, uint64_t perm)
  * them. */
 static void kvm_map_range(uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
 {
-	for (uint64_t off = 0; off < size;) {
-		if ((va + off) % MEGA == 0 && (pa + off) % MEGA == 0 && size - off >= MEGA) {
+	for (uint64_t off = 0, step; off < size; off += step) {
+		bool mega = (va + off) % MEGA == 0 && (pa + off) % MEGA == 0 && size - off >= MEGA;
+		step = mega ? MEGA : PGSIZE;
+		if (mega)
 			kvm_map_mega(va + off, pa + off, perm | PTE_G);
-			off += MEGA;
-			continue;
-		}
-		if (vm_map(kpagetable, va + off, pa + off, perm | PTE_G, NULL) < 0)
+		else if (vm_map(kpagetable, va + off, pa + off, perm | PTE_G, NULL) < 0)
 			panic("kvm_map_range: out of memory");
-		off += PGSIZE;
 	}
 }
 
