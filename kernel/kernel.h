@@ -344,9 +344,8 @@ void ipc_timeout(struct thread *th);
 
 /* trace.c: the IPC trace and who waits on whom. TRACE(kind, ...) records
  * an event when tracing is on: one load and one branch when it is off,
- * nothing at all in a kernel built with MICA_TRACE=0. There TRACING() is
- * the constant false, and GCC compiles no call it guards (at any -O), so
- * the hooks called only under TRACING() or MICA_TRACE need no stubs. */
+ * nothing at all in a kernel built with MICA_TRACE=0, where TRACING() is
+ * the constant false (GCC compiles no call it guards, at any -O). */
 #ifndef MICA_TRACE
 #define MICA_TRACE 1
 #endif

@@ -22,12 +22,11 @@
  * tasks on every blocking call, a task of several threads may still get
  * out of it, and a test of the deadlock detector needs the deadlock.
  *
- * Built with MICA_TRACE=0 (make KTRACE=0), all of it is compiled out:
+ * Built with MICA_TRACE=0 (make KTRACE=0), the hooks are compiled out
+ * (kernel.h), SYS_TRACE fails with -ENOSYS and nothing here ever runs:
  * the bench compares the two kernels.
  */
 #include "kernel.h"
-
-#if MICA_TRACE
 
 bool trace_on;   /* read without the lock by the hooks' first test */
 
@@ -280,6 +279,8 @@ static int trace_start(void)
 /* SYS_TRACE (include/mica/trace.h). */
 int64_t sys_trace(struct thread *t)
 {
+	if (!MICA_TRACE)
+		return -ENOSYS;   /* a kernel built without the trace */
 	if (!t->task->may_trace)
 		return -EPERM;
 	bool was = trace_on;
@@ -313,18 +314,6 @@ int64_t sys_trace(struct thread *t)
 /* The boot argument "trace" starts the trace before the root task runs. */
 void trace_init(void)
 {
-	if (bootarg("trace") && trace_start() < 0)
+	if (MICA_TRACE && bootarg("trace") && trace_start() < 0)
 		kprintf("trace: no kernel memory for the trace rings\n");
 }
-
-#else   /* MICA_TRACE == 0: compiled out */
-
-int64_t sys_trace(struct thread *t)
-{
-	(void)t;
-	return -ENOSYS;
-}
-void trace_panic(void) {}
-void trace_init(void) {}
-
-#endif
