@@ -21,39 +21,25 @@ static void uart_putc(char c)
 	uart[UART_THR] = c;
 }
 
-/* Write n bytes to the console; a '\n' becomes "\r\n" for terminals. */
-static void console_write(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			uart_putc('\r');
-		uart_putc(s[i]);
-	}
-}
-
-struct outbuf { char buf[160]; size_t n; };
-
+/* fmt_format's output: each character straight to the UART; a '\n'
+ * becomes "\r\n" for terminals. */
 static void out(void *ctx, char c)
 {
-	struct outbuf *o = ctx;
-	if (o->n == sizeof(o->buf)) {
-		console_write(o->buf, o->n);
-		o->n = 0;
-	}
-	o->buf[o->n++] = c;
+	(void)ctx;
+	if (c == '\n')
+		uart_putc('\r');
+	uart_putc(c);
 }
 
 static void kvprintf(const char *fmt, va_list ap)
 {
-	struct outbuf o = { .n = 0 };
 	/* One lock around the whole message keeps harts' lines apart; a
 	 * panicking hart prints without it so a lock held by a dead hart
 	 * cannot mute it. */
 	bool locked = !panicking;
 	if (locked)
 		spin_lock(&print_lock);
-	fmt_format(out, &o, fmt, ap);
-	console_write(o.buf, o.n);
+	fmt_format(out, NULL, fmt, ap);
 	if (locked)
 		spin_unlock(&print_lock);
 }
