@@ -128,17 +128,20 @@ static struct bootinfo *bootinfo_make(uint64_t pool_end)
 	return bi;
 }
 
-/* Start hart `hartid` at secondary_entry through SBI HSM. On a loaded host
- * OpenSBI may refuse at first: a hart still on its way to the STOPPED state
- * cannot be started yet (SBI spec 9.2). Retry for up to a second (50 ms was
- * seen to be too short with 4 harts on a busy 2-core host). */
-static int hart_start(uint64_t hartid)
+/* Start hart `hartid` at secondary_entry through SBI HSM; false (after
+ * saying so) if it would not start. On a loaded host OpenSBI may refuse at
+ * first: a hart still on its way to the STOPPED state cannot be started yet
+ * (SBI spec 9.2). Retry for up to a second (50 ms was seen to be too short
+ * with 4 harts on a busy 2-core host). */
+static bool hart_start(uint64_t hartid)
 {
 	uint64_t give_up = rdtime() + timebase;
 	int err;
 	while ((err = sbi_hart_start(hartid, KVA2PA(secondary_entry), 0)) != 0 && rdtime() < give_up)
 		cpu_relax();
-	return err;
+	if (err)
+		kprintf("hart %lu did not start\n", hartid);
+	return err == 0;
 }
 
 void kmain(uint64_t hartid, uint64_t dtb_pa)
@@ -181,14 +184,9 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	plic_inithart();
 
 	int expected = 1;
-	for (int i = 0; i < fdt.nharts; i++) {
-		if (fdt.harts[i] == hartid || fdt.harts[i] >= NCPU)
-			continue;
-		if (hart_start(fdt.harts[i]) == 0)
+	for (int i = 0; i < fdt.nharts; i++)
+		if (fdt.harts[i] != hartid && fdt.harts[i] < NCPU && hart_start(fdt.harts[i]))
 			expected++;
-		else
-			kprintf("hart %lu did not start\n", fdt.harts[i]);
-	}
 	/* Wait (at most a second) for the other harts, so every boot looks
 	 * the same. */
 	c->started = true;
