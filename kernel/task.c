@@ -31,11 +31,9 @@ static struct task *task_alloc(const char *name)
 	for (int i = 0; i < NTASK && !t; i++)
 		if (tasks[i].state == TASK_FREE && !tasks[i].pagetable)
 			t = &tasks[i];   /* (a freed slot keeps its page table while a hart still runs in it) */
-	if (!t)
-		return NULL;
-	uint64_t *pt = vm_create();
+	uint64_t *pt = t ? vm_create() : NULL;
 	if (!pt)
-		return NULL;
+		return NULL;   /* no free slot, or no memory */
 	uint64_t id = t->id ? t->id + NTASK : (uint64_t)task_slot(t) + NTASK;
 	memset(t, 0, sizeof(*t));
 	t->id = id;
