@@ -238,11 +238,10 @@ static inline void vm_switch(uint64_t satp)
 		sfence_vma();
 }
 
-/* trap.c */
+/* trap.c and trap.S (which alone call trap_user, trap_leave and trap_kernel) */
 void trap_inithart(void);
-struct trap_exit { struct thread *next, *cur; };   /* returned in a0, a1 (trap.S) */
-struct trap_exit trap_user(struct thread *t);
-noreturn void trap_leave(struct thread *t);
+void intr_dispatch(uint64_t pending);
+struct trap_exit { struct thread *next, *cur; };   /* trap_user's, in a0 and a1 (trap.S) */
 noreturn void user_resume(struct thread *t);
 
 /* syscall.c: the system calls by number (trap.c's syscall() runs them) */
@@ -382,11 +381,6 @@ void irq_release(struct task *t);
 
 /* main.c */
 void kmain(uint64_t hartid, uint64_t dtb_pa);
-void kmain_secondary(uint64_t hartid);
 const char *bootarg(const char *key);
-
-/* trap.c */
-void intr_dispatch(uint64_t pending);
-noreturn void trap_kernel(uint64_t *regs);
 
 #endif
