@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <mica/errno.h>
 #include <mica/syscall.h>
 #include <mica/trace.h>
