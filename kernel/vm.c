@@ -165,8 +165,7 @@ uint64_t *vm_create(void)
 {
 	uint64_t *pt = kalloc();
 	if (pt)
-		for (int i = 256; i < 512; i++)
-			pt[i] = kpagetable[i];
+		memcpy(pt + 256, kpagetable + 256, 256 * sizeof(*pt));
 	return pt;
 }
 
@@ -246,8 +245,7 @@ static void dump_leaf(struct dump *d, uint64_t va, uint64_t pte, uint64_t size)
 static void dump_level(struct dump *d, uint64_t *pt, int level, uint64_t base)
 {
 	for (int i = 0; i < 512; i++) {
-		uint64_t pte = pt[i];
-		uint64_t va = base | ((uint64_t)i << (12 + 9 * level));
+		uint64_t pte = pt[i], va = base | ((uint64_t)i << (12 + 9 * level));
 		if (level == 2 && i >= 256)
 			va |= 0xffffff8000000000UL;   /* Sv39 addresses are sign-extended */
 		if (!(pte & PTE_V))
