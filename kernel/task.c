@@ -168,9 +168,8 @@ static void task_reclaim(struct task *t)
 		return;   /* died with an ancestor, which reports for all */
 	if (t->state == TASK_ZOMBIE && t->parent && t->parent->state == TASK_ALIVE)
 		ipc_notify(t->parent, NOTIFY_CHILD_EXIT);
-	tell_pager(t);
 	for (int i = 0; i < NTASK; i++)
-		if (tasks[i].dies_with == t)
+		if (&tasks[i] == t || tasks[i].dies_with == t)
 			tell_pager(&tasks[i]);
 }
 
