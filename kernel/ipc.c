@@ -55,21 +55,21 @@ static inline bool kernel_label(uint64_t label)
 }
 
 static bool fastpath_off;   /* the fast path stands aside: nofastpath, or the trace records */
-static bool nofastpath;   /* the boot argument */
 
 /* The boot argument nofastpath: the general path alone (the ipc lab's
  * tests run both ways in make test). */
 void ipc_init(void)
 {
-	nofastpath = fastpath_off = bootarg("nofastpath") != NULL;
-	if (nofastpath)
+	fastpath_off = bootarg("nofastpath") != NULL;
+	if (fastpath_off)
 		kprintf("ipc: the fast path is off (nofastpath)\n");
 }
 
-/* The trace starts or stops: the fast path stands aside while it records. */
+/* The trace starts or stops: the fast path stands aside while it records
+ * (and for good with nofastpath). */
 void ipc_fastpath_trace(bool tracing)
 {
-	fastpath_off = nofastpath || tracing;
+	fastpath_off = tracing || bootarg("nofastpath");
 }
 
 /* Does receiver r (in T_RECV or running RECV) take messages from task s? */
@@ -438,13 +438,12 @@ int ipc_notify(struct task *t, uint64_t bits)
 	if (!bits)
 		return 0;
 	t->notify_bits |= bits;
-	for (struct thread *r = t->recvq.head; r; r = r->next) {
+	for (struct thread *r = t->recvq.head; r; r = r->next)
 		if (r->regs[R_T0] == IPC_ANY) {
 			deliver_notify(r);
 			sched_unblock(r, 0);
 			break;
 		}
-	}
 	return 0;
 }
 
