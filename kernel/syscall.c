@@ -78,12 +78,12 @@ static int64_t sys_task_create(struct thread *t)
 	char name[16] = "task";
 	if (!t->task->may_create)
 		return -EPERM;
-	for (size_t i = 0; ARG(t, 0) && i + 1 < sizeof(name); i++) {   /* up to the NUL */
+	/* Up to the NUL, or 15 characters: name[15] stays 0. */
+	for (size_t i = 0; ARG(t, 0) && i + 1 < sizeof(name); i++) {
 		if (copyin(t->task, &name[i], ARG(t, 0) + i, 1) < 0)
 			return -EFAULT;
 		if (!name[i])
 			break;
-		name[i + 1] = 0;
 	}
 	struct task *c = task_create(t->task, name);
 	if (!c)
