@@ -1,8 +1,9 @@
 /*
  * From OpenSBI to C. OpenSBI enters the boot hart in S-mode at physical
  * 0x80200000 with the MMU off, a0 = hart ID, a1 = device tree address.
- * Other harts arrive at secondary_entry when the boot hart starts them with
- * SBI HSM (a0 = hart ID, a1 = the opaque word we passed: unused).
+ * Other harts arrive at secondary_entry, the same address, when the boot
+ * hart starts them with SBI HSM (a0 = hart ID, a1 = the opaque word we
+ * passed: unused).
  *
  * The kernel is linked in the upper half, so before any C runs we turn on
  * a boot page table that maps the first GiB of RAM twice: at its physical
@@ -14,19 +15,17 @@
 #include "param.h"
 
 	.section .text.entry
-	.globl _entry
+	.globl _entry, secondary_entry
 _entry:
-	/* Only the first hart here is the boot hart. OpenSBI v1.1 can send a
-	 * hart it starts for us (HSM) here instead of to secondary_entry: it
-	 * marks the hart started before it stores the address to start at, and
-	 * the hart may read the old one. Such a hart is a secondary. */
+secondary_entry:
+	/* Only the first hart here is the boot hart: it claims boot_claimed,
+	 * which every hart after it finds taken. (So a hart does not depend on
+	 * the address it was started at: OpenSBI v1.1 can send a hart it starts
+	 * for us (HSM) to the boot address, since it marks the hart started
+	 * before it stores the address to start at.) */
 	lla	t0, boot_claimed
 	li	t1, 1
 	amoswap.w s1, t1, (t0)		/* s1 = 0: the boot hart; 1: a secondary */
-	j	boot_common
-	.globl secondary_entry
-secondary_entry:
-	li	s1, 1			/* s1 = 1: started by SBI HSM */
 boot_common:
 	csrw	sie, zero		/* no interrupts until C is ready */
 	csrw	sscratch, zero		/* sscratch = 0 means "in the kernel" (trap.S) */
