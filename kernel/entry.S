@@ -27,12 +27,12 @@ secondary_entry:
 	li	t1, 1
 	amoswap.w s1, t1, (t0)		/* s1 = 0: the boot hart; 1: a secondary */
 boot_common:
+	/* a0 (the hart ID) and a1 (the device tree) stay as OpenSBI set them:
+	 * they are kmain's arguments (kmain_secondary's a0). */
 	csrw	sie, zero		/* no interrupts until C is ready */
 	csrw	sscratch, zero		/* sscratch = 0 means "in the kernel" (trap.S) */
-	mv	s0, a0			/* hart ID */
-	mv	s2, a1			/* device tree (boot hart) */
 	li	t0, NCPU
-	bgeu	s0, t0, halt		/* no stack for this hart: keep it parked */
+	bgeu	a0, t0, halt		/* no stack for this hart: keep it parked */
 
 	/* Enable Sv39 with boot_pagetable. lla gives its physical address
 	 * because we still run at physical addresses. */
@@ -52,11 +52,10 @@ boot_common:
 2:
 	/* Per-hart stack: boot_stacks + (hart + 1) * KSTACK_SIZE. */
 	la	sp, boot_stacks
-	addi	t0, s0, 1
+	addi	t0, a0, 1
 	li	t1, KSTACK_SIZE
 	mul	t0, t0, t1
 	add	sp, sp, t0
-	mv	a0, s0			/* (s0 is also fp: read it first) */
 	mv	fp, zero		/* ends the backtrace */
 	bnez	s1, 3f
 
@@ -67,8 +66,7 @@ boot_common:
 	sd	zero, 0(t0)
 	addi	t0, t0, 8
 	j	4b
-5:	mv	a1, s2
-	call	kmain
+5:	call	kmain
 	j	halt
 3:	call	kmain_secondary
 halt:
