@@ -94,15 +94,13 @@ int fdt_parse(const void *dtb, struct fdt_info *info)
 		uint32_t token = be32(p);
 		p += 4;
 		switch (token) {
-		case FDT_BEGIN_NODE: {
-			const char *name = (const char *)p;
+		case FDT_BEGIN_NODE:   /* the node's name follows */
 			if (++depth > 16)
 				return -EINVAL;
 			if (depth < 4)
-				names[depth] = name;
-			p += (strlen(name) + 4) & ~3UL;   /* name, NUL, padding */
+				names[depth] = (const char *)p;
+			p += (strlen((const char *)p) + 4) & ~3UL;   /* name, NUL, padding */
 			break;
-		}
 		case FDT_END_NODE:
 			if (--depth < -1)
 				return -EINVAL;
