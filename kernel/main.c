@@ -14,7 +14,7 @@ uint64_t ram_end;
 static char bootargs[256];
 uint64_t boot_instret;
 uint64_t kpool_pages;
-static int harts_up;   /* harts that finished booting (under the bkl) */
+static int harts_up = 1;   /* harts that finished booting, the boot hart first (under the bkl) */
 
 extern char kernel_end[], boot_stacks[], secondary_entry[], bootfs_start[], bootfs_end[];
 
@@ -190,7 +190,6 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	/* Wait (at most a second) for the other harts, so every boot looks
 	 * the same. */
 	c->started = true;
-	harts_up = 1;
 	bkl_unlock();
 	uint64_t give_up = rdtime() + timebase;
 	while (__atomic_load_n(&harts_up, __ATOMIC_ACQUIRE) < expected && rdtime() < give_up)
@@ -210,8 +209,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 		int n = 0;
 		while (root[n] && root[n] != ' ' && n + 1 < BOOTFS_NAME_MAX)
 			n++;
-		memcpy(name, root, n);
-		name[n] = 0;
+		strncpy_z(name, root, n + 1);
 	}
 	if (!task_load_root(name, bootinfo_make(pool_end)))
 		panic("cannot start the root task '%s'", name);
