@@ -83,8 +83,7 @@ static uint8_t wait_kind(struct thread *th, uint64_t op)
  * is in its registers), or blocked (trace_resume records how it ends). */
 void trace_ipc_end(struct thread *t, uint64_t op, int err)
 {
-	uint64_t *r = t->regs;
-	uint64_t o = op & IPC_OPMASK;
+	uint64_t *r = t->regs, o = op & IPC_OPMASK;
 	if (err) {
 		trace_event(TR_ERROR, (int)op, t->id, 0, 0, r[R_A1], 0, err);
 	} else if (t->state == T_RUNNING) {
@@ -111,10 +110,13 @@ void trace_resume(struct thread *th)
 	th->ipc_wait = 0;
 }
 
-/* Print the trace; returns the number of events printed. */
+/* Print the trace, recording nothing meanwhile (so the dump does not
+ * record itself); returns the number of events printed. */
 static uint64_t trace_dump(void)
 {
+	bool was = trace_on;
 	uint64_t next[NCPU], total = 0, lost = 0;
+	trace_on = false;
 	for (int h = 0; h < ncpu; h++) {
 		uint64_t kept = recorded[h] < TRACE_EVENTS_PER_HART ? recorded[h] : TRACE_EVENTS_PER_HART;
 		next[h] = recorded[h] - kept;
@@ -139,16 +141,15 @@ static uint64_t trace_dump(void)
 		        e->kind, e->op, e->src, e->dst, e->label, e->w0, e->w1, (uint64_t)e->val);
 	}
 	kprintf("trace: end\n");
+	trace_on = was;
 	return total;
 }
 
 /* Print the trace if it was on when the kernel panicked. */
 void trace_panic(void)
 {
-	if (trace_on) {
-		trace_on = false;
+	if (trace_on)
 		trace_dump();
-	}
 }
 
 /* ---- who waits on whom ---- */
@@ -297,12 +298,8 @@ int64_t sys_trace(struct thread *t)
 	case TRACE_CLEAR:
 		memset(recorded, 0, sizeof(recorded));
 		return 0;
-	case TRACE_DUMP: {
-		trace_on = false;   /* so the dump does not record itself */
-		uint64_t n = trace_dump();
-		trace_on = was;
-		return (int64_t)n;
-	}
+	case TRACE_DUMP:
+		return (int64_t)trace_dump();
 	case TRACE_WAITS:
 		return trace_waits();
 	case TRACE_STATUS:
