@@ -57,8 +57,7 @@ static void plic_enable(uint64_t irq, bool on)
 void irq_dispatch(void)
 {
 	int ctx = sctx_of[mycpu()->hartid];
-	uint32_t irq;
-	while ((irq = *PLIC_CLAIM(ctx)) != 0) {
+	for (uint32_t irq; (irq = *PLIC_CLAIM(ctx)) != 0;) {
 		if (irq < NIRQ && irqs[irq].owner) {
 			irqs[irq].claimed_ctx = ctx;
 			TRACE(TR_IRQ, 0, 0, irqs[irq].owner->id, irq, irqs[irq].bit, 0, 0);

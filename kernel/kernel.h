@@ -118,8 +118,7 @@ struct task {
 	struct task *dies_with;   /* the ancestor whose destruction ended it (task_reclaim) */
 	uint64_t send_rights[NTASK / 64];   /* bit s: may send to the task in slot s */
 	uint64_t irq_rights;      /* bit i: may register interrupt i */
-	bool may_create;          /* may create child tasks (GRANT_CREATE) */
-	bool may_trace;           /* may use SYS_TRACE (GRANT_TRACE) */
+	bool may_create, may_trace;   /* may create tasks (GRANT_CREATE), use SYS_TRACE (GRANT_TRACE) */
 	uint64_t notify_bits;     /* pending notifications */
 	struct tqueue sendq;      /* threads waiting to send to us */
 	struct tqueue recvq;      /* our threads waiting in RECV */
