@@ -144,14 +144,6 @@ static bool tree_running(struct task *t)
 	return false;
 }
 
-/* A pager that is not the task's parent learns of its death this way (it
- * may have lent it frames); SYS_TASK_ALIVE tells it which task it was. */
-static void tell_pager(struct task *t)
-{
-	if (t->pager && t->pager != t->parent && t->pager->state == TASK_ALIVE)
-		ipc_notify(t->pager, NOTIFY_PAGED_EXIT);
-}
-
 /* Free the task's address space once no hart runs in it any more. A dead
  * task becomes reapable, and its parent learns of it, only once no hart
  * runs a thread of it or of the descendants that died with it: until then
@@ -168,9 +160,14 @@ static void task_reclaim(struct task *t)
 		return;   /* died with an ancestor, which reports for all */
 	if (t->state == TASK_ZOMBIE && t->parent && t->parent->state == TASK_ALIVE)
 		ipc_notify(t->parent, NOTIFY_CHILD_EXIT);
-	for (int i = 0; i < NTASK; i++)
-		if (&tasks[i] == t || tasks[i].dies_with == t)
-			tell_pager(&tasks[i]);
+	/* A pager that is not the task's parent learns of its death too (it may
+	 * have lent it frames); SYS_TASK_ALIVE tells it which task it was. */
+	for (int i = 0; i < NTASK; i++) {
+		struct task *u = &tasks[i], *pager = u->pager;
+		if ((u == t || u->dies_with == t) && pager && pager != u->parent &&
+		    pager->state == TASK_ALIVE)
+			ipc_notify(pager, NOTIFY_PAGED_EXIT);
+	}
 }
 
 /* A hart found its thread dying (its task was destroyed meanwhile). */
