@@ -35,9 +35,7 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-common \
 # KTRACE=0 builds the kernel without the IPC trace (the bench compares the two).
 KTRACE ?= 1
 KCFLAGS := $(ARCH) $(CFLAGS) -Ikernel
-# User code keeps no frame pointer (gdb unwinds it from the -g information);
-# the kernel keeps one for the backtrace of its panics (printf.c).
-UCFLAGS := $(UARCH) $(CFLAGS) -fomit-frame-pointer -Iuser/lib
+UCFLAGS := $(UARCH) $(CFLAGS) -Iuser/lib
 LDFLAGS := -nostdlib -z max-page-size=4096 --no-warn-rwx-segments
 LIBGCC := $(shell $(CC) $(ARCH) -print-libgcc-file-name 2>/dev/null)
 # A hard-float libgcc for user code: the first multilib with lp64d (Debian's

@@ -157,8 +157,13 @@ extern uint64_t ram_end;      /* end of the RAM Mica uses */
 extern uint64_t boot_instret;  /* the boot hart's instret at kernel entry */
 extern uint64_t kpool_pages;   /* size of the kernel pool */
 
-/* In the kernel tp holds this hart's struct cpu (trap.S, entry.S). */
+/* In the kernel tp holds this hart's struct cpu (trap.S, entry.S). (The
+ * host's unit tests, which build fdt.c for the build machine, have no tp.) */
+#ifdef __riscv
 register struct cpu *tp_cpu asm("tp");
+#else
+#define tp_cpu (&cpus[0])
+#endif
 static inline struct cpu *mycpu(void)
 {
 	return tp_cpu;

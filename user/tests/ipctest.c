@@ -391,10 +391,12 @@ static void deeptree(void)
 {
 	enum { DEPTH = 100 };
 	long before = ktest(KTEST_KPAGES);
-	long top = task_spawn_named("ipctest", "chain", make_arg(ROLE_CHAIN, self_task(), DEPTH - 1),
-	                            PRIO_DEFAULT, -1);
-	CHECK(top > 0, "spawn the top: %ld", top);
+	long top = task_create("chain");   /* the right to create first, then its thread */
+	CHECK(top > 0, "create the top: %ld", top);
 	CHECK_EQ(task_grant(top, GRANT_CREATE, 0), 0, "let it create");
+	CHECK_EQ(task_load(top, "ipctest", make_arg(ROLE_CHAIN, self_task(), DEPTH - 1), PRIO_DEFAULT,
+	                   -1),
+	         0, "start the top");
 	long made[DEPTH];
 	int n = 0;
 	made[n++] = top;
