@@ -19,7 +19,9 @@
 #define noreturn __attribute__((noreturn))
 /* A function on a hot path that needs no frame record: a leaf (it calls
  * nothing, so it is never a caller in a backtrace; GCC 12 has no
- * -momit-leaf-frame-pointer for RISC-V) or trap_user (the first frame). */
+ * -momit-leaf-frame-pointer for RISC-V), one that calls only as its last
+ * step (a tail call: its frame is gone by then), or trap_user (the first
+ * frame, called with the user's s0). */
 #define NOFRAME __attribute__((optimize("omit-frame-pointer")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -3,7 +3,8 @@
  *
  * Locking: one big kernel lock (bkl, smp.c). A hart takes it on every entry from
  * user mode (trap.c) and drops it just before returning to user mode
- * (sched_run, or trap_user's direct return) or before waiting for an
+ * (sched_run; trap_user's direct return; trap.S after a direct switch,
+ * once the old thread is wholly saved) or before waiting for an
  * interrupt (idle). The kernel never
  * blocks or takes an interrupt while holding it, and no kernel code runs
  * outside it except printf and kalloc (which have their own locks), so
@@ -12,7 +13,7 @@
  *
  * There is one kernel stack per hart, not per thread: a thread that blocks
  * keeps all its state in its saved registers, and the kernel leaves through
- * user_resume with whichever thread runs next (the seL4 style).
+ * trap.S's user_resume with whichever thread runs next (the seL4 style).
  */
 #include "kernel.h"
 

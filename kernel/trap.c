@@ -155,10 +155,11 @@ NOFRAME struct trap_exit trap_user(struct thread *t)
 		return (struct trap_exit){ t, t };
 	}
 	/* t stopped and handed this hart to r (sched_wake_local, or the IPC fast
-	 * path): r is T_RUNNABLE and on no queue, since nothing that ran after
-	 * the hand-over touched it. */
+	 * path). Nothing that ran since touched r; the test of r->q is for a
+	 * fast path (lab ipc's) that forgot to take it off its queue, where
+	 * another hart could find it: then schedule() drops it instead. */
 	struct thread *r = c->next;
-	if (r) {
+	if (r && !r->q) {
 		c->next = NULL;
 		sched_enter(r);
 		return (struct trap_exit){ r, t };
