@@ -206,12 +206,15 @@ void schedule(void)
 static void sched_timeouts(void)
 {
 	uint64_t now = rdtime();
-	for (int i = 0; i < NTASK; i++)
-		for (int j = 0; tasks[i].state == TASK_ALIVE && j < TASK_MAX_THREADS; j++) {
+	for (int i = 0; i < NTASK; i++) {
+		if (tasks[i].state != TASK_ALIVE)
+			continue;   /* tested once per task, not once per thread: every tick runs this */
+		for (int j = 0; j < TASK_MAX_THREADS; j++) {
 			struct thread *th = &tasks[i].threads[j];
 			if (th->deadline && th->deadline <= now)
 				ipc_timeout(th);
 		}
+	}
 }
 
 /* Charge a tick to the thread running on c; when its slice is used up and

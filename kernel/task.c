@@ -288,9 +288,11 @@ static int map_copy(struct task *t, uint64_t va, uint64_t size, const void *src,
 {
 	for (uint64_t off = 0; off < size; off += PGSIZE) {
 		uint8_t *page = kalloc();
-		if (page && off < n)
+		if (!page)
+			return -ENOMEM;
+		if (off < n)
 			memcpy(page, (const uint8_t *)src + off, n - off < PGSIZE ? n - off : PGSIZE);
-		if (!page || map_range(t, va + off, KVA2PA(page), PGSIZE, perm) < 0)
+		if (map_range(t, va + off, KVA2PA(page), PGSIZE, perm) < 0)
 			return -ENOMEM;
 	}
 	return 0;

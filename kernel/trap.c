@@ -173,12 +173,10 @@ NOFRAME struct trap_exit trap_user(struct thread *t)
 void trap_leave(struct thread *t)
 {
 	uint64_t cause = csr_read(scause);
-	if (cause != EXC_ECALL_U) {
+	if (cause != EXC_ECALL_U)
 		t->regs[R_PC] -= 4;   /* trap.S's step past an ecall: not one */
+	if (cause != EXC_ECALL_U || t->state == T_DYING)
 		trap_other(t, cause);
-	} else if (t->state == T_DYING) {
-		trap_other(t, cause);
-	}
 	schedule();
 }
 
