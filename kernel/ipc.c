@@ -136,12 +136,25 @@ static inline struct thread *reply_target(struct thread *t)
 	return c;
 }
 
+/* The bulk data of sender s (if any) into receiver r's buffer. Returns
+ * the bytes copied (r's a0), or -EMSGSIZE / -EFAULT if they cannot be:
+ * then the receiver's buffer may already hold part of the data. */
+static int64_t deliver_bulk(struct thread *s, struct thread *r)
+{
+	uint64_t n = s->regs[R_A0] & IPC_BULK_SEND ? s->regs[R_T3] : 0;
+	if (n > 0) {
+		if (n > IPC_BULK_MAX || !(r->regs[R_A0] & IPC_BULK_RECV) || n > r->regs[R_T5])
+			return -EMSGSIZE;
+		if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
+			return -EFAULT;
+	}
+	return (int64_t)n;
+}
+
 /* Copy the message of sender s into receiver r's registers: a0 = bulk
  * bytes, a1 = sender, a2..a6 = label and words. A thread blocked on a page
- * fault sends the fault message the kernel made for it. Returns 0, or
- * -EMSGSIZE / -EFAULT if the bulk data cannot be delivered: then the
- * message is not delivered, though the receiver's buffer may already hold
- * part of the data. */
+ * fault sends the fault message the kernel made for it. Returns 0, or the
+ * error of deliver_bulk: then the message is not delivered. */
 static int deliver(struct thread *s, struct thread *r)
 {
 	if (s->faulting) {
@@ -154,13 +167,9 @@ static int deliver(struct thread *s, struct thread *r)
 		r->regs[R_A6] = 0;
 		return 0;
 	}
-	int64_t n = s->regs[R_A0] & IPC_BULK_SEND ? (int64_t)s->regs[R_T3] : 0;
-	if (n > 0) {
-		if (!(r->regs[R_A0] & IPC_BULK_RECV) || (uint64_t)n > r->regs[R_T5])
-			return -EMSGSIZE;
-		if (copy_user(r->task, r->regs[R_T4], s->task, s->regs[R_T2], n) < 0)
-			return -EFAULT;
-	}
+	int64_t n = deliver_bulk(s, r);
+	if (n < 0)
+		return (int)n;
 	copy_message(s, r);
 	r->regs[R_A0] = n;
 	return 0;
@@ -296,14 +305,17 @@ static int ipc_reply(struct thread *t)
  * result; the fast path only skips steps that do nothing in this case. */
 
 /* LAB ipc BEGIN */
-/* Copy t's register message to r (as deliver does, with no bulk data)
- * and hand this hart to r: trap_user switches to it straight away. */
-static void fast_handover(struct thread *t, struct thread *r)
+/* Finish delivering t's message to r (as deliver does, its n bulk bytes
+ * already copied), take t off any timeout (it waits forever) and hand
+ * this hart to r: trap_user switches to it straight away. */
+static void fast_handover(struct thread *t, struct thread *r, int64_t n)
 {
-	r->regs[R_A0] = 0;
+	r->regs[R_A0] = (uint64_t)n;
 	copy_message(t, r);
 	r->deadline = 0;
 	r->state = T_RUNNABLE;
+	t->deadline = 0;
+	TRACE_SINCE(t);
 	mycpu()->next = r;
 }
 
@@ -317,44 +329,45 @@ static bool fast_ok(struct cpu *c, struct thread *r)
 
 /* Do thread t's SYS_IPC the fast way if that applies, and return true;
  * otherwise return false and let the general path do it. Its steps are
- * the general path's helpers: reply_target, await_reply, copy_message. */
-static inline __attribute__((always_inline)) bool ipc_try_fastpath(struct thread *t)
+ * the general path's helpers: reply_target, await_reply, copy_message,
+ * deliver_bulk. sys_ipc asks for a register-only message (bulk false):
+ * then this path calls no function and needs no stack frame. ipc_general
+ * asks again (bulk true) when the message carries bulk data. */
+static inline __attribute__((always_inline)) bool ipc_try_fastpath(struct thread *t, bool bulk)
 {
-	uint64_t op = t->regs[R_A0];
+	uint64_t op = t->regs[R_A0] & ~(uint64_t)(bulk ? IPC_BULK_SEND : 0);
+	int64_t n = 0;   /* bulk bytes delivered */
 	if (t->regs[R_T1] != IPC_FOREVER)
 		return false;
 	if (op == IPC_CALL) {
 		struct task *dest = task_lookup(t->regs[R_A1]);
 		struct thread *r = dest ? dest->recvq.head : NULL;
-		if (!r || !may_send(t->task, dest) || !accepts(r, t->task) ||
-		    kernel_label(t->regs[R_A2]) || !fast_ok(mycpu(), r))
+		if (!r || !may_send(t->task, dest) || !accepts(r, t->task) || kernel_label(t->regs[R_A2]) ||
+		    !fast_ok(mycpu(), r) || (bulk && (n = deliver_bulk(t, r)) < 0))
 			return false;
 		tq_remove(r);
 		call_begin(t);
 		await_reply(t, dest);   /* no timeout: sched_block's work is this */
-		t->deadline = 0;
-		TRACE_SINCE(t);
-		fast_handover(t, r);
+		fast_handover(t, r, n);
 		return true;
 	}
 	if ((op & ~(uint64_t)IPC_BULK_RECV) == IPC_REPLY_RECV && t->regs[R_T0] == IPC_ANY) {
 		struct task *me = t->task;
 		struct thread *c = reply_target(t);
-		if (!c || c->faulting || me->sendq.head || me->notify_bits || !fast_ok(mycpu(), c))
+		if (!c || c->faulting || me->sendq.head || me->notify_bits || !fast_ok(mycpu(), c) ||
+		    (bulk && (n = deliver_bulk(t, c)) < 0))
 			return false;
 		t->state = T_RECV;
-		t->deadline = 0;
-		TRACE_SINCE(t);
 		tq_push(&me->recvq, t);
-		fast_handover(t, c);
+		fast_handover(t, c, n);
 		return true;
 	}
 	return false;
 }
 /* LAB ipc ELSE
-static bool ipc_try_fastpath(struct thread *t)
+static bool ipc_try_fastpath(struct thread *t, bool bulk)
 {
-	(void)t;   // the general path alone is correct: the fast path only saves time
+	(void)t; (void)bulk;   // the general path alone is correct: the fast path only saves time
 	return false;
 }
    LAB ipc END */
@@ -422,13 +435,23 @@ static __attribute__((noinline)) int64_t ipc_general(struct thread *t)
 	return (int64_t)t->regs[R_A0];
 }
 
+/* The fast path for a message with bulk data, else the general path: out
+ * of line, since copying calls functions, which would cost sys_ipc (and
+ * so every register-only call) a stack frame. */
+static __attribute__((noinline)) int64_t ipc_fast_bulk(struct thread *t)
+{
+	return ipc_try_fastpath(t, true) ? 0 : ipc_general(t);
+}
+
 /* SYS_IPC: the fast path if it applies (its result comes when t wakes),
  * else the general one. */
 NOFRAME int64_t sys_ipc(struct thread *t)
 {
-	if (!fastpath_off && ipc_try_fastpath(t))
+	if (fastpath_off)
+		return ipc_general(t);
+	if (ipc_try_fastpath(t, false))
 		return 0;
-	return ipc_general(t);
+	return t->regs[R_A0] & IPC_BULK_SEND ? ipc_fast_bulk(t) : ipc_general(t);
 }
 
 /* OR bits into t's notification word; a thread of t waiting in RECV from

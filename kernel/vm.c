@@ -14,31 +14,42 @@ extern char kernel_start[], etext[], erodata[], kernel_end[];
 uint64_t *kpagetable;
 
 /* LAB vm BEGIN */
+static uint64_t *vm_grow(uint64_t *pt, uint64_t *pte, uint64_t va, struct task *charge);
+
 /* The address of the level-0 PTE for va in pt. With alloc, missing
  * page-table pages are allocated (and charged to task `charge`, if any,
  * against its quota); otherwise a missing level yields NULL. A
- * megapage or gigapage leaf on the way also yields NULL. */
-uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge)
+ * megapage or gigapage leaf on the way also yields NULL. The walk itself
+ * calls nothing (vm_grow is a tail call), so it saves no registers: the
+ * kernel walks a task's table on every bulk IPC. */
+NOFRAME uint64_t *vm_walk(uint64_t *pt, uint64_t va, bool alloc, struct task *charge)
 {
+	uint64_t *p = pt;
 	for (int level = 2; level > 0; level--) {
-		uint64_t *pte = &pt[VPN(va, level)];
-		if (*pte & PTE_V) {
-			if (PTE_LEAF(*pte))
-				return NULL;
-			pt = PA2KVA(PTE_PA(*pte));
-			continue;
-		}
-		if (!alloc || (charge && charge->kpages >= charge->kquota))
+		uint64_t *pte = &p[VPN(va, level)];
+		if (!(*pte & PTE_V))
+			return alloc ? vm_grow(pt, pte, va, charge) : NULL;
+		if (PTE_LEAF(*pte))
 			return NULL;
-		uint64_t *next = kalloc();
-		if (!next)
-			return NULL;
-		if (charge)
-			charge->kpages++;
-		*pte = PA2PTE(KVA2PA(next)) | PTE_V;   /* V alone: a pointer to the next level */
-		pt = next;
+		p = PA2KVA(PTE_PA(*pte));
 	}
-	return &pt[VPN(va, 0)];
+	return &p[VPN(va, 0)];
+}
+
+/* vm_walk of va in pt found *pte invalid: give it a page-table page,
+ * then walk again from the top (at most twice: two levels can miss). */
+static __attribute__((noinline)) uint64_t *vm_grow(uint64_t *pt, uint64_t *pte, uint64_t va,
+                                                 struct task *charge)
+{
+	if (charge && charge->kpages >= charge->kquota)
+		return NULL;
+	uint64_t *next = kalloc();
+	if (!next)
+		return NULL;
+	if (charge)
+		charge->kpages++;
+	*pte = PA2PTE(KVA2PA(next)) | PTE_V;   /* V alone: a pointer to the next level */
+	return vm_walk(pt, va, true, charge);
 }
 
 /* Map the page at va to pa with PTE bits perm (R, W, X, U, G). An existing

@@ -561,6 +561,8 @@ static void deadlock(void)
 	printf("deadlock: the kernel named the cycle of %s, %s and %s\n", names[0], names[1], names[2]);
 }
 
+/* Bulk data both ways, with a timeout (the general path) and without one
+ * (the fast path, when the server already waits), and the refusals. */
 static void bulk(void)
 {
 	static uint8_t out[IPC_BULK_MAX], in[IPC_BULK_MAX];
@@ -568,29 +570,34 @@ static void bulk(void)
 	for (size_t i = 0; i < sizeof(out); i++)
 		out[i] = (uint8_t)(i * 7 + 3);
 	size_t sizes[] = { 1, 100, 4096, 5000, IPC_BULK_MAX };
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		size_t n = sizes[k];
+	uint64_t timeouts[] = { 5000, IPC_FOREVER };
+	for (size_t k = 0; k < 2 * sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k / 2];
+		uint64_t timeout = timeouts[k % 2];
 		struct msg m = { .label = LABEL_DATA };
-		struct ipc_args a = { .filter = (uint64_t)server, .timeout = 5000, .sbuf = out, .slen = n,
-		                      .rbuf = in, .rcap = sizeof(in) };
+		struct ipc_args a = { .filter = (uint64_t)server, .timeout = timeout, .sbuf = out,
+		                      .slen = n, .rbuf = in, .rcap = sizeof(in) };
 		memset(in, 0, sizeof(in));
 		long r = ipc(IPC_CALL | IPC_BULK_SEND | IPC_BULK_RECV, server, &m, &a, NULL);
-		CHECK_EQ(r, (long)n, "bytes echoed");
+		CHECK(r == (long)n, "%ld bytes echoed of %lu (timeout %lu)", r, (uint64_t)n, timeout);
 		CHECK_EQ(m.w[0], bytes_sum(out, n), "server's checksum of what it received");
 		CHECK(memcmp(in, out, n) == 0, "echoed %lu bytes differ", (uint64_t)n);
+		CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND, server, &m, &a, NULL), -EMSGSIZE,
+		         "a reply with bulk data to a call that has no buffer for it");
+		a.slen = IPC_BULK_MAX + 1;
+		CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND, server, &m, &a, NULL), -EMSGSIZE,
+		         "over the bulk limit");
+		a.sbuf = (void *)0x3000000000UL;
+		a.slen = 64;
+		CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND, server, &m, &a, NULL), -EFAULT,
+		         "bulk from a bad pointer");
+		a.sbuf = out;
+		a.rbuf = (void *)0xffffffc080200000UL;
+		CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND | IPC_BULK_RECV, server, &m, &a, NULL), -EFAULT,
+		         "reply into a kernel address");
 	}
-	struct msg m = { .label = LABEL_DATA };
-	struct ipc_args a = { .filter = (uint64_t)server, .timeout = 5000, .sbuf = out,
-	                      .slen = IPC_BULK_MAX + 1 };
-	CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND, server, &m, &a, NULL), -EMSGSIZE, "over the bulk limit");
-	a = (struct ipc_args){ .filter = (uint64_t)server, .timeout = 5000, .sbuf = (void *)0x3000000000UL,
-	                       .slen = 64 };
-	CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND, server, &m, &a, NULL), -EFAULT, "bulk from a bad pointer");
-	a = (struct ipc_args){ .filter = (uint64_t)server, .timeout = 5000, .sbuf = out,
-	                       .slen = 64, .rbuf = (void *)0xffffffc080200000UL, .rcap = 64 };
-	CHECK_EQ(ipc(IPC_CALL | IPC_BULK_SEND | IPC_BULK_RECV, server, &m, &a, NULL), -EFAULT,
-	         "reply into a kernel address");
-	utest_ok("bulk: 1 to %d bytes travel intact; bad buffers and sizes refused\n", IPC_BULK_MAX);
+	utest_ok("bulk: 1 to %d bytes travel intact, with a timeout and without; bad buffers and "
+	         "sizes refused\n", IPC_BULK_MAX);
 	task_kill(server);
 	reap(server);
 }
