@@ -64,7 +64,7 @@ def counters(q):
 def fpu(q):
     """The first FP instruction traps as illegal with the FPU off; the
     kernel must give the thread its FPU (fp.c), not end it: user_exception
-    passes the trap to fp_trap before trap_kill."""
+    passes the trap to fp_trap before it ends the task."""
     q.expect(r"^fpu: 1\.5 \* 2\.25 \+ 0\.125 = 3500/1000, computed in the FPU")
     q.expect(r"^case fpu: PASS")
     q.expect_not(r"^FAIL|killed")

@@ -41,11 +41,10 @@ static void fdt_prop(struct fdt_info *info, const char *const *n, int depth,
                      const char *name, const uint8_t *val, uint32_t len)
 {
 	bool cpus = !strcmp(n[1], "cpus"), cpu = cpus && depth >= 2 && starts_with(n[2], "cpu@");
-	if (depth == 1 && starts_with(n[1], "memory") && !strcmp(name, "reg") && len >= 16) {
-		if (info->mem_size == 0) {   /* the first bank; QEMU virt has one */
-			info->mem_base = be64(val);
-			info->mem_size = be64(val + 8);
-		}
+	if (depth == 1 && starts_with(n[1], "memory") && !strcmp(name, "reg") && len >= 16 &&
+	    info->mem_size == 0) {   /* the first bank; QEMU virt has one */
+		info->mem_base = be64(val);
+		info->mem_size = be64(val + 8);
 	} else if (depth == 1 && !strcmp(n[1], "chosen") && !strcmp(name, "bootargs")) {
 		info->bootargs = (const char *)val;
 	} else if (depth == 1 && cpus && !strcmp(name, "timebase-frequency") && len >= 4) {

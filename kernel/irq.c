@@ -108,12 +108,11 @@ int irq_ack(struct task *t, uint64_t irq)
 /* t died: free its interrupts. */
 void irq_release(struct task *t)
 {
-	for (uint64_t i = 0; i < NIRQ; i++) {
-		if (irqs[i].owner != t)
-			continue;
-		irqs[i].orphaned = irqs[i].claimed_ctx >= 0;
-		irq_ack(t, i);
-		plic_enable(i, false);
-		irqs[i].owner = NULL;
-	}
+	for (uint64_t i = 0; i < NIRQ; i++)
+		if (irqs[i].owner == t) {
+			irqs[i].orphaned = irqs[i].claimed_ctx >= 0;
+			irq_ack(t, i);
+			plic_enable(i, false);
+			irqs[i].owner = NULL;
+		}
 }

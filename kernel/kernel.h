@@ -138,8 +138,7 @@ struct cpu {
 	uint64_t ticks;
 	uint64_t satp;            /* address space loaded now */
 	struct thread *next;      /* handed over by sched_wake_local, runs next */
-	bool started;
-	bool need_resched;
+	bool started, need_resched;
 	bool tlb_flush;           /* smp_flush_asid waits for this hart to flush; read and
 	                           * cleared outside the bkl (atomics, smp.c) */
 	struct thread *fp_owner;  /* whose state its FP registers hold (fp.c), or NULL */
@@ -166,10 +165,7 @@ register struct cpu *tp_cpu asm("tp");
 #else
 #define tp_cpu (&cpus[0])
 #endif
-static inline struct cpu *mycpu(void)
-{
-	return tp_cpu;
-}
+static inline struct cpu *mycpu(void) { return tp_cpu; }
 
 /* printf.c */
 void kprintf(const char *fmt, ...);
@@ -255,8 +251,7 @@ extern int64_t (*const syscall_table[SYS_NCALLS])(struct thread *);
 /* task.c */
 struct task *task_create(struct task *parent, const char *name);
 void task_destroy(struct task *t, int code);
-struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
-                             int prio, int hart);
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg, int prio, int hart);
 void thread_free(struct thread *th);
 struct bootinfo;
 struct task *task_load_root(const char *name, struct bootinfo *bi);
@@ -292,10 +287,7 @@ void sched_wake_local(struct thread *th);
 extern uint32_t runq_mask;
 
 /* Is a thread of priority above prio waiting in the run queue? */
-static inline bool sched_higher_runnable(int prio)
-{
-	return runq_mask >> (prio + 1);
-}
+static inline bool sched_higher_runnable(int prio) { return runq_mask >> (prio + 1); }
 void sched_block(struct thread *th, enum thread_state st, uint64_t timeout_ms);
 void sched_unblock(struct thread *th, int64_t result);
 void sched_enter(struct thread *th);
@@ -367,7 +359,7 @@ int64_t sys_trace(struct thread *t);
 void trace_ipc_begin(struct thread *t);
 void trace_ipc_end(struct thread *t, uint64_t op, int err);
 void trace_resume(struct thread *th);
-void trace_panic(void);
+uint64_t trace_dump(void);
 void trace_init(void);
 
 /* fp.c: the FPU, switched lazily */

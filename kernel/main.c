@@ -9,11 +9,8 @@
 
 struct cpu cpus[NCPU];
 int ncpu;
-uint64_t timebase;
-uint64_t ram_end;
+uint64_t timebase, ram_end, boot_instret, kpool_pages;
 static char bootargs[256];
-uint64_t boot_instret;
-uint64_t kpool_pages;
 static int harts_up = 1;   /* harts that finished booting, the boot hart first (under the bkl) */
 
 extern char kernel_end[], boot_stacks[], secondary_entry[], bootfs_start[], bootfs_end[];
@@ -35,11 +32,10 @@ const char *bootarg(const char *key)
 	return NULL;
 }
 
-/* Give this hart its struct cpu in tp and record its stack. */
+/* Give this hart its struct cpu in tp and record its stack. The hart ID
+ * is below NCPU: entry.S parks any other hart before it has a stack. */
 static struct cpu *cpu_init(uint64_t hartid)
 {
-	if (hartid >= NCPU)
-		sbi_shutdown(true);   /* cannot even print safely: no struct cpu */
 	struct cpu *c = &cpus[hartid];
 	c->hartid = hartid;
 	c->index = (int)hartid;
@@ -163,8 +159,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 	ram_end = fdt.mem_base + (fdt.mem_size > MAX_RAM ? MAX_RAM : fdt.mem_size);
 
 	kprintf("\nMica %s booting on hart %lu\n", MICA_VERSION, hartid);
-	kprintf("harts: %d, memory: %lu MiB at %p\n", fdt.nharts, fdt.mem_size >> 20,
-	        (void *)fdt.mem_base);
+	kprintf("harts: %d, memory: %lu MiB at %p\n", fdt.nharts, fdt.mem_size >> 20, (void *)fdt.mem_base);
 	if (bootargs[0])
 		kprintf("command line: %s\n", bootargs);
 

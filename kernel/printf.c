@@ -106,6 +106,7 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	kprintf("\n");
 	backtrace((uint64_t)__builtin_frame_address(0));
-	trace_panic();
+	if (trace_on)
+		trace_dump();   /* the IPC trace up to the panic */
 	sbi_shutdown(true);
 }

@@ -57,8 +57,7 @@ static struct task *task_alloc(const char *name)
  * priority prio, pinned to hart index `hart` (-1: any), and make it
  * runnable. It keeps who it is (and its count of calls, so that a reply
  * meant for the slot's last thread cannot reach it); the rest starts at 0. */
-static void thread_start(struct thread *th, uint64_t pc, uint64_t sp, uint64_t arg, int prio,
-                         int hart)
+static void thread_start(struct thread *th, uint64_t pc, uint64_t sp, uint64_t arg, int prio, int hart)
 {
 	*th = (struct thread){
 		.cpu = th->cpu, .task = th->task, .id = th->id, .token = th->token,
@@ -88,8 +87,7 @@ struct task *task_create(struct task *parent, const char *name)
 
 /* Start a thread in task t (see thread_start). NULL if t already has
  * TASK_MAX_THREADS threads. */
-struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
-                             int prio, int hart)
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg, int prio, int hart)
 {
 	for (int i = 0; i < TASK_MAX_THREADS; i++) {
 		struct thread *th = &t->threads[i];
@@ -108,8 +106,7 @@ struct task *task_create(struct task *parent, const char *name)
 	return NULL;
 }
 
-struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg,
-                             int prio, int hart)
+struct thread *thread_create(struct task *t, uint64_t pc, uint64_t sp, uint64_t arg, int prio, int hart)
 {
 	(void)t; (void)pc; (void)sp; (void)arg; (void)prio; (void)hart;
 	kprintf("thread_create: not written yet (lab sched)\n");
@@ -361,8 +358,7 @@ struct task *task_load_root(const char *name, struct bootinfo *bi)
 	for (uint64_t i = 0; i < bi->ndevs && i + 1 < TASK_MAX_RANGES; i++)
 		t->owns[i + 1] = (struct range){ bi->devs[i].pa, bi->devs[i].size };
 	t->irq_rights = ~0UL;
-	t->may_create = true;
-	t->may_trace = true;
+	t->may_create = t->may_trace = true;
 	thread_start(&t->threads[0], entry, USTACK_TOP_USER, BOOTINFO_VA, PRIO_DEFAULT, -1);
 	return t;
 }

@@ -86,10 +86,9 @@ void trace_ipc_end(struct thread *t, uint64_t op, int err)
 	uint64_t *r = t->regs, o = op & IPC_OPMASK;
 	if (err) {
 		trace_event(TR_ERROR, (int)op, t->id, 0, 0, r[R_A1], 0, err);
-	} else if (t->state == T_RUNNING) {
-		if (o == IPC_RECV || o == IPC_REPLY_RECV)
-			trace_event(TR_RECV, 0, SENDER_TID(r[R_A1]), t->id, r[R_A2], r[R_A3], r[R_A4],
-			            (int64_t)r[R_A0]);
+	} else if (t->state == T_RUNNING && (o == IPC_RECV || o == IPC_REPLY_RECV)) {
+		trace_event(TR_RECV, 0, SENDER_TID(r[R_A1]), t->id, r[R_A2], r[R_A3], r[R_A4],
+		            (int64_t)r[R_A0]);
 	} else if (t->state == T_SEND || t->state == T_RECV || t->state == T_REPLY) {
 		trace_event(TR_BLOCK, t->state, t->id, t->state == T_RECV ? r[R_T0] : t->ipc_peer,
 		            0, 0, 0, 0);
@@ -111,8 +110,9 @@ void trace_resume(struct thread *th)
 }
 
 /* Print the trace, recording nothing meanwhile (so the dump does not
- * record itself); returns the number of events printed. */
-static uint64_t trace_dump(void)
+ * record itself); returns the number of events printed. SYS_TRACE's
+ * TRACE_DUMP, and panic if the trace was on. */
+uint64_t trace_dump(void)
 {
 	bool was = trace_on;
 	uint64_t next[NCPU], total = 0, lost = 0;
@@ -123,8 +123,7 @@ static uint64_t trace_dump(void)
 		total += kept;
 		lost += recorded[h] - kept;
 	}
-	kprintf("trace: begin harts=%d timebase=%lu events=%lu lost=%lu\n", ncpu, timebase, total,
-	        lost);
+	kprintf("trace: begin harts=%d timebase=%lu events=%lu lost=%lu\n", ncpu, timebase, total, lost);
 	for (int i = 0; i < NTASK; i++)
 		if (tasks[i].state != TASK_FREE)
 			kprintf("trace-task %lx %s\n", tasks[i].id, tasks[i].name);
@@ -143,13 +142,6 @@ static uint64_t trace_dump(void)
 	kprintf("trace: end\n");
 	trace_on = was;
 	return total;
-}
-
-/* Print the trace if it was on when the kernel panicked. */
-void trace_panic(void)
-{
-	if (trace_on)
-		trace_dump();
 }
 
 /* ---- who waits on whom ---- */
@@ -180,8 +172,7 @@ static const char *const state_names[] = {
 
 static void print_thread(struct thread *th, uint64_t now)
 {
-	kprintf("  %lu %s: thread %lu %s", th->task->id, th->task->name, th->id,
-	        state_names[th->state]);
+	kprintf("  %lu %s: thread %lu %s", th->task->id, th->task->name, th->id, state_names[th->state]);
 	if (th->state == T_SEND || th->state == T_REPLY || th->state == T_RECV) {
 		uint64_t peer = th->state == T_RECV ? th->regs[R_T0] : th->ipc_peer;
 		struct task *p = task_lookup(peer);

@@ -63,26 +63,22 @@ static const char *cause_name(uint64_t cause)
 	return cause < ARRAY_SIZE(names) && names[cause] ? names[cause] : "unknown exception";
 }
 
-/* End the task of a thread that took an exception nobody handles. */
-void trap_kill(struct thread *t, uint64_t cause, uint64_t addr)
-{
-	kprintf("task %lu (%s): %s at pc %p, %s %p: killed\n", t->task->id, t->task->name,
-	        cause_name(cause), (void *)t->regs[R_PC],
-	        cause == EXC_ILLEGAL ? "instruction" : "address", (void *)addr);
-	task_destroy(t->task, -1);
-}
-
 /* An exception from user mode. Page faults on user addresses go to the
- * task's pager as a message; everything else ends the task. */
+ * task's pager as a message, an illegal instruction may be a thread's first
+ * use of the FPU (fp_trap); any other exception ends the task. */
 static void user_exception(struct thread *t, uint64_t cause)
 {
 	uint64_t addr = csr_read(stval);
 	int kind = cause == EXC_INST_PAGE ? FAULT_EXEC : cause == EXC_STORE_PAGE ? FAULT_WRITE : FAULT_READ;
 	bool page_fault = cause == EXC_INST_PAGE || cause == EXC_LOAD_PAGE || cause == EXC_STORE_PAGE;
-	if (page_fault && addr < USER_TOP && t->task->pager)
+	if (page_fault && addr < USER_TOP && t->task->pager) {
 		ipc_page_fault(t, addr, kind);
-	else if (!(cause == EXC_ILLEGAL && fp_trap(t)))
-		trap_kill(t, cause, addr);
+	} else if (!(cause == EXC_ILLEGAL && fp_trap(t))) {
+		kprintf("task %lu (%s): %s at pc %p, %s %p: killed\n", t->task->id, t->task->name,
+		        cause_name(cause), (void *)t->regs[R_PC],
+		        cause == EXC_ILLEGAL ? "instruction" : "address", (void *)addr);
+		task_destroy(t->task, -1);
+	}
 }
 
 /* Everything but a system call: interrupts, exceptions, a dying thread. */
@@ -184,8 +180,7 @@ void trap_leave(struct thread *t)
  * interrupts off and checks user pointers in software. */
 void trap_kernel(uint64_t *regs)
 {
-	uint64_t cause = csr_read(scause), addr = csr_read(stval);
-	uint64_t off = 0;
+	uint64_t cause = csr_read(scause), addr = csr_read(stval), off = 0;
 	const char *fn = ksym_lookup(regs[R_PC], &off);
 	kprintf("\nkernel trap: %s at pc %p (%s+0x%lx), address %p\n", cause_name(cause),
 	        (void *)regs[R_PC], fn ? fn : "?", off, (void *)addr);
