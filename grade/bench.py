@@ -22,7 +22,7 @@ FIGURES = {
     "ipc_rt_general": ("ipc_rt with the fast path off (boot argument nofastpath)", None),
     "ipc_rt_cross_hart": ("ns per call + reply to a server on another hart, as the client sees it", None),
     "ipc_rt_cross_hart_instr": ("instructions both harts run per cross-hart call + reply", None),
-    "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2224),
+    "ipc_rt_4k": ("IPC call carrying 4 KiB + reply", 2000),
     "yield": ("yield from one thread to another", None),
     "notify_to_wake": ("notify a waiting task, which runs, and back", None),
     "page_fault": ("fault on a heap page, resolved by the memory server", 3000),
