@@ -54,24 +54,6 @@ static inline bool kernel_label(uint64_t label)
 	return label == LABEL_NOTIFY || label == LABEL_PAGE_FAULT;
 }
 
-static bool fastpath_off;   /* the fast path stands aside: nofastpath, or the trace records */
-
-/* The boot argument nofastpath: the general path alone (the ipc lab's
- * tests run both ways in make test). */
-void ipc_init(void)
-{
-	fastpath_off = bootarg("nofastpath") != NULL;
-	if (fastpath_off)
-		kprintf("ipc: the fast path is off (nofastpath)\n");
-}
-
-/* The trace starts or stops: the fast path stands aside while it records
- * (and for good with nofastpath). */
-void ipc_fastpath_trace(bool tracing)
-{
-	fastpath_off = tracing || bootarg("nofastpath");
-}
-
 /* Does receiver r (in T_RECV or running RECV) take messages from task s? */
 static __attribute__((unused)) bool accepts(struct thread *r, struct task *s)
 {
@@ -296,11 +278,11 @@ static int ipc_reply(struct thread *t)
 
 /* ---- the fast path ----
  * The two operations of every client/server exchange, CALL and
- * REPLY_RECV, in their common case: register-only message, no timeout,
- * the partner already waiting and allowed on this hart, nothing of
- * higher priority runnable, nothing else pending. Then the message is
- * copied register to register and the hart goes straight to the partner:
- * no queue scan, no run queue, no IPI. Every condition that does not hold
+ * REPLY_RECV, in their common case: no timeout, the partner already
+ * waiting and allowed on this hart, nothing of higher priority runnable,
+ * nothing else pending. Then the message is copied register to register
+ * (bulk data, if any, straight into the partner's buffer) and the hart
+ * goes straight to the partner: no queue scan, no run queue, no IPI. Every condition that does not hold
  * sends the call to the general path (sys_ipc), which gives the same
  * result; the fast path only skips steps that do nothing in this case. */
 
@@ -331,11 +313,13 @@ static bool fast_ok(struct cpu *c, struct thread *r)
  * otherwise return false and let the general path do it. Its steps are
  * the general path's helpers: reply_target, await_reply, copy_message,
  * deliver_bulk. sys_ipc asks for a register-only message (bulk false):
- * then this path calls no function and needs no stack frame. ipc_general
- * asks again (bulk true) when the message carries bulk data. */
+ * then this path calls no function and needs no stack frame. If that
+ * fails and the message carries bulk data, ipc_fast_bulk asks again (bulk
+ * true). */
 static inline __attribute__((always_inline)) bool ipc_try_fastpath(struct thread *t, bool bulk)
 {
-	uint64_t op = t->regs[R_A0] & ~(uint64_t)(bulk ? IPC_BULK_SEND : 0);
+	/* (A buffer for bulk data in the answer matters only to the reply.) */
+	uint64_t op = t->regs[R_A0] & ~(uint64_t)(IPC_BULK_RECV | (bulk ? IPC_BULK_SEND : 0));
 	int64_t n = 0;   /* bulk bytes delivered */
 	if (t->regs[R_T1] != IPC_FOREVER)
 		return false;
@@ -351,7 +335,7 @@ static inline __attribute__((always_inline)) bool ipc_try_fastpath(struct thread
 		fast_handover(t, r, n);
 		return true;
 	}
-	if ((op & ~(uint64_t)IPC_BULK_RECV) == IPC_REPLY_RECV && t->regs[R_T0] == IPC_ANY) {
+	if (op == IPC_REPLY_RECV && t->regs[R_T0] == IPC_ANY) {
 		struct task *me = t->task;
 		struct thread *c = reply_target(t);
 		if (!c || c->faulting || me->sendq.head || me->notify_bits || !fast_ok(mycpu(), c) ||
@@ -447,11 +431,26 @@ static __attribute__((noinline)) int64_t ipc_fast_bulk(struct thread *t)
  * else the general one. */
 NOFRAME int64_t sys_ipc(struct thread *t)
 {
-	if (fastpath_off)
-		return ipc_general(t);
 	if (ipc_try_fastpath(t, false))
 		return 0;
 	return t->regs[R_A0] & IPC_BULK_SEND ? ipc_fast_bulk(t) : ipc_general(t);
+}
+
+/* The fast path stands aside while the trace records (and for good with
+ * the boot argument nofastpath): then SYS_IPC's slot in syscall_table is
+ * the general path itself, so that sys_ipc tests no flag on each call. */
+void ipc_fastpath_trace(bool tracing)
+{
+	syscall_table[SYS_IPC] = tracing || bootarg("nofastpath") ? ipc_general : sys_ipc;
+}
+
+/* The boot argument nofastpath: the general path alone (the ipc lab's
+ * tests run both ways in make test). */
+void ipc_init(void)
+{
+	ipc_fastpath_trace(false);
+	if (bootarg("nofastpath"))
+		kprintf("ipc: the fast path is off (nofastpath)\n");
 }
 
 /* OR bits into t's notification word; a thread of t waiting in RECV from

@@ -245,8 +245,9 @@ void intr_dispatch(uint64_t pending);
 struct trap_exit { struct thread *next, *cur; };   /* trap_user's, in a0 and a1 (trap.S) */
 noreturn void user_resume(struct thread *t);
 
-/* syscall.c: the system calls by number (trap.c's syscall() runs them) */
-extern int64_t (*const syscall_table[SYS_NCALLS])(struct thread *);
+/* syscall.c: the system calls by number (trap.c's syscall() runs them;
+ * ipc.c sets SYS_IPC's) */
+extern int64_t (*syscall_table[SYS_NCALLS])(struct thread *);
 
 /* task.c */
 struct task *task_create(struct task *parent, const char *name);

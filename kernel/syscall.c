@@ -292,8 +292,9 @@ static int64_t sys_ktest(struct thread *t)
 }
 
 /* Every number below SYS_NCALLS has its function: trap.c's syscall()
- * calls the slot without testing it for NULL. */
-int64_t (*const syscall_table[SYS_NCALLS])(struct thread *) = {
+ * calls the slot without testing it for NULL. Not const: SYS_IPC's slot
+ * changes while the IPC trace records (ipc_fastpath_trace). */
+int64_t (*syscall_table[SYS_NCALLS])(struct thread *) = {
 	[SYS_DEBUG_WRITE] = sys_debug_write,
 	[SYS_EXIT] = sys_exit,
 	[SYS_YIELD] = sys_yield,

@@ -561,8 +561,10 @@ static void deadlock(void)
 	printf("deadlock: the kernel named the cycle of %s, %s and %s\n", names[0], names[1], names[2]);
 }
 
-/* Bulk data both ways, with a timeout (the general path) and without one
- * (the fast path, when the server already waits), and the refusals. */
+/* Bulk data both ways, and the refusals: each call with a timeout (the
+ * general path) and without one (the fast path, when the server already
+ * waits). The server's replies, sent without a timeout, take the fast
+ * path in both rounds. */
 static void bulk(void)
 {
 	static uint8_t out[IPC_BULK_MAX], in[IPC_BULK_MAX];
