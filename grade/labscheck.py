@@ -13,6 +13,7 @@ table and `N passed, N failed`; exits 1 on any violation.
                               skip grading the reference tree, which make test
                               does on its own)
 """
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -93,6 +94,19 @@ def check_lab(lab, labs, problems):
         return True, booted, earlier_ok, bool(own) and not passing
 
 
+def check_row(lab, labs, reference):
+    """Lab lab's row of the table, and the problems found (in a worker)."""
+    print(f"labs-check: lab {lab} ...", flush=True)
+    problems = []
+    builds, booted, earlier, own_fail = check_lab(lab, labs, problems)
+    ref = grade_results(ROOT, lab) if reference else None
+    ref_ok = ref is None or (bool(ref) and all(ok for ok, _ in ref))
+    if not ref_ok:
+        problems.append(f"reference: lab {lab} not full: " +
+                        ", ".join(name for ok, name in ref if not ok))
+    return (lab, builds, booted, earlier, own_fail, ref_ok), problems
+
+
 def main():
     labs = graded_labs()
     args = sys.argv[1:]
@@ -102,17 +116,16 @@ def main():
         if lab not in labs:
             print(f"labs-check: no lab '{lab}' with a grader (labs: {', '.join(labs)})")
             return 2
-    problems = []
-    rows = []
-    for lab in chosen:
-        print(f"labs-check: lab {lab} ...", flush=True)
-        builds, booted, earlier, own_fail = check_lab(lab, labs, problems)
-        ref = grade_results(ROOT, lab) if reference else None
-        ref_ok = ref is None or (bool(ref) and all(ok for ok, _ in ref))
-        if not ref_ok:
-            problems.append(f"reference: lab {lab} not full: " +
-                            ", ".join(name for ok, name in ref if not ok))
-        rows.append((lab, builds, booted, earlier, own_fail, ref_ok))
+    # The labs are independent: check them in parallel, one QEMU at a time
+    # per worker (LABS_CHECK_JOBS, default 2: a QEMU mostly keeps one core
+    # busy), the later labs first, since they grade the most earlier labs.
+    jobs = max(1, int(os.environ.get("LABS_CHECK_JOBS", "2")))
+    order = sorted(chosen, key=labs.index, reverse=True)
+    with multiprocessing.Pool(min(jobs, len(order))) as pool:
+        done = dict(zip(order, pool.starmap(check_row, [(lab, labs, reference) for lab in order],
+                                            chunksize=1)))
+    rows = [done[lab][0] for lab in chosen]
+    problems = [p for lab in chosen for p in done[lab][1]]
     yes = {True: "yes", False: "NO"}
     print(f"\n{'lab':<10}{'builds':<8}{'boots':<7}{'earlier labs':<14}{'own tests fail':<16}"
           f"reference")
