@@ -282,9 +282,10 @@ static int ipc_reply(struct thread *t)
  * waiting and allowed on this hart, nothing of higher priority runnable,
  * nothing else pending. Then the message is copied register to register
  * (bulk data, if any, straight into the partner's buffer) and the hart
- * goes straight to the partner: no queue scan, no run queue, no IPI. Every condition that does not hold
- * sends the call to the general path (sys_ipc), which gives the same
- * result; the fast path only skips steps that do nothing in this case. */
+ * goes straight to the partner: no queue scan, no run queue, no IPI.
+ * Every condition that does not hold sends the call to the general path
+ * (ipc_general), which gives the same result; the fast path only skips
+ * steps that do nothing in this case. */
 
 /* LAB ipc BEGIN */
 /* Finish delivering t's message to r (as deliver does, its n bulk bytes
@@ -449,7 +450,7 @@ void ipc_fastpath_trace(bool tracing)
 void ipc_init(void)
 {
 	ipc_fastpath_trace(false);
-	if (bootarg("nofastpath"))
+	if (syscall_table[SYS_IPC] != sys_ipc)
 		kprintf("ipc: the fast path is off (nofastpath)\n");
 }
 
